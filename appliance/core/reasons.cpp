@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/reasons.hpp"
+
+#include <array>
+
+namespace pb {
+
+namespace {
+using namespace reason;  // NOLINT(google-build-using-namespace): table reads better with short names
+
+constexpr std::array kReasons{
+    Reason{kMalformedFrame, "malformed_frame",
+           "The device agent sent a message the appliance could not parse.",
+           "Update bench-agent on the device to the version shipped with this appliance."},
+    Reason{kFrameTooLarge, "frame_too_large",
+           "The device agent sent a message larger than the configured limit.",
+           "Update bench-agent; if the limit is too small for real traffic raise "
+           "limits.max_frame_bytes in bench.yaml."},
+    Reason{kUnsupportedVersion, "unsupported_version",
+           "The device agent speaks a protocol version this appliance does not.",
+           "Boot the device from the bench image that matches this appliance release."},
+    Reason{kUnknownMessage, "unknown_message", "The device agent sent a message type this appliance does not know.",
+           "Update bench-agent on the device to the version shipped with this appliance."},
+    Reason{kUnexpectedMessage, "unexpected_message",
+           "The device agent sent a message that does not fit the current step.",
+           "Restart the agent on the device; if it repeats, collect the agent log for support."},
+    Reason{kTimeout, "timeout", "The device stopped answering within the time limit.",
+           "Check the cable or network link of the slot and restart the agent on the device."},
+    Reason{kTooManySessions, "too_many_sessions", "The bench is handling its maximum number of devices.",
+           "Wait for devices to finish, then reconnect; raise limits.max_sessions if the bench is "
+           "sized for more."},
+    Reason{kTooManyFromSource, "too_many_from_source",
+           "Too many connections come from the same network address.",
+           "Check the slot for a misbehaving device or a loop in the bench network."},
+    Reason{kPeerClosed, "peer_closed", "The device closed the connection before the step finished.",
+           "Reconnect the device; the agent retries by itself after an appliance restart."},
+    Reason{kShuttingDown, "shutting_down", "The appliance is shutting down.",
+           "Wait for the appliance to restart; agents reconnect by themselves."},
+    Reason{kAwaitingHardwareProof, "awaiting_hardware_proof",
+           "The device is pre-registered and identified; it is not admitted until its TPM proves "
+           "its identity.",
+           "Nothing to fix: the attestation stage completes admission once it is enabled on this "
+           "bench."},
+    Reason{kNotRegistered, "not_registered", "The device is not in the asset register.",
+           "Import the device into the register (benchctl registry import) if it belongs here; "
+           "otherwise remove it from the bench."},
+    Reason{kBlockListed, "block_listed", "The device is on the block list.",
+           "Ask an admin why it was blocked; `benchctl unblock ID --reason ...` lifts the block."},
+    Reason{kApprovalRequired, "approval_required",
+           "Policy requires an admin approval before this device may enroll.",
+           "An admin approves it with `benchctl approve ID --reason ...`; then reconnect the "
+           "device."},
+    Reason{kWindowNotOpen, "window_not_open", "The device's enrollment window has not opened yet.",
+           "Wait for the window to open or have an admin re-import the device with a new window."},
+    Reason{kWindowClosed, "window_closed", "The device's enrollment window has closed.",
+           "Have an admin re-import the device with a new enrollment window."},
+    Reason{kWrongTenant, "wrong_tenant", "The device is registered to a different tenant than this bench serves.",
+           "Move the device to the bench of its tenant, or correct the register entry."},
+    Reason{kBogusSerial, "bogus_serial",
+           "The device reports a placeholder or empty serial number that cannot identify it.",
+           "Have the vendor or service centre program a real serial number into the firmware."},
+    Reason{kBogusUuid, "bogus_uuid",
+           "The device reports a placeholder SMBIOS UUID (all zeros, all F or a known default).",
+           "Have the vendor or service centre program a real system UUID into the firmware."},
+    Reason{kSerialClaimedTwice, "serial_claimed_twice",
+           "Two devices on the bench claim the same serial number at the same time.",
+           "Remove both devices and investigate: one of them is spoofing its identity."},
+    Reason{kMissingIdentity, "missing_identity", "The device did not report the identity facts admission needs.",
+           "Check that the agent can read /sys/class/dmi/id on the device (run it as root)."},
+    Reason{kReEnrollment, "re_enrollment",
+           "The device was enrolled before; re-enrollment needs an admin approval.",
+           "Confirm why the device is back, then `benchctl approve ID --reason ...` and reconnect "
+           "it."},
+    Reason{kUuidMismatch, "identity_mismatch_uuid",
+           "The serial number matches a registered device but the SMBIOS UUID differs (spoofing "
+           "or a mainboard swap).",
+           "Verify the hardware; after a genuine mainboard swap, correct the register entry and "
+           "approve."},
+    Reason{kEkMismatch, "identity_mismatch_ek",
+           "The device's TPM endorsement key differs from the registered one (spoofing or a TPM / "
+           "mainboard swap).",
+           "Verify the hardware; after a genuine swap, correct the register entry and approve."},
+    Reason{kSessionActive, "session_active", "The same device already has a session in progress on the bench.",
+           "Disconnect the duplicate; the first session continues."},
+    Reason{kInterruptedByRestart, "interrupted_by_restart",
+           "The appliance restarted while this device was in progress.",
+           "Nothing to fix: reconnect the device (the agent retries by itself)."},
+    Reason{kInternalError, "internal_error", "The appliance hit an internal error while handling the device.",
+           "Retry; if it repeats, export the audit log and logs for support."},
+    Reason{kAdminUnauthorised, "admin_unauthorised",
+           "The caller is not allowed to perform this admin command.",
+           "Run benchctl as root or as a member of the configured admin group (read-only group for "
+           "read commands)."},
+    Reason{kAdminBadRequest, "admin_bad_request", "The admin request was malformed or incomplete.",
+           "Check the command line with `benchctl COMMAND --help`."},
+    Reason{kAdminNotFound, "admin_not_found", "The named device or record does not exist.",
+           "List devices with `benchctl devices` and use the id shown there."},
+    Reason{kAdminConflict, "admin_conflict", "The request conflicts with the device's current state.",
+           "Check `benchctl device show ID`; the message says what state blocks the request."},
+};
+}  // namespace
+
+std::span<const Reason> allReasons() { return kReasons; }
+
+const Reason* findReason(std::string_view code) {
+  for (const auto& r : kReasons) {
+    if (r.code == code) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace pb

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one catalogue of reason codes. Every non-ready state, every protocol error frame and every
+// rejected admin request carries one of these codes. The codes are stable: never renumber or reuse
+// one; retire it instead. appliance/REASON_CODES.md is generated from this table
+// (`benchctl reasons --markdown`) and a test keeps the two in step.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace pb {
+
+struct Reason {
+  std::string_view code;         // "PB-1001"
+  std::string_view name;         // short slug, "not_registered"
+  std::string_view explanation;  // one plain sentence a technician understands
+  std::string_view remediation;  // what to do about it
+};
+
+namespace reason {
+// 00xx: agent protocol and transport
+inline constexpr std::string_view kMalformedFrame = "PB-0001";
+inline constexpr std::string_view kFrameTooLarge = "PB-0002";
+inline constexpr std::string_view kUnsupportedVersion = "PB-0003";
+inline constexpr std::string_view kUnknownMessage = "PB-0004";
+inline constexpr std::string_view kUnexpectedMessage = "PB-0005";
+inline constexpr std::string_view kTimeout = "PB-0006";
+inline constexpr std::string_view kTooManySessions = "PB-0007";
+inline constexpr std::string_view kTooManyFromSource = "PB-0008";
+inline constexpr std::string_view kPeerClosed = "PB-0009";
+inline constexpr std::string_view kShuttingDown = "PB-0010";
+// 01xx: informational states on the way to ready
+inline constexpr std::string_view kAwaitingHardwareProof = "PB-0100";
+// 10xx: admission
+inline constexpr std::string_view kNotRegistered = "PB-1001";
+inline constexpr std::string_view kBlockListed = "PB-1002";
+inline constexpr std::string_view kApprovalRequired = "PB-1003";
+inline constexpr std::string_view kWindowNotOpen = "PB-1004";
+inline constexpr std::string_view kWindowClosed = "PB-1005";
+inline constexpr std::string_view kWrongTenant = "PB-1006";
+inline constexpr std::string_view kBogusSerial = "PB-1010";
+inline constexpr std::string_view kBogusUuid = "PB-1011";
+inline constexpr std::string_view kSerialClaimedTwice = "PB-1012";
+inline constexpr std::string_view kMissingIdentity = "PB-1013";
+inline constexpr std::string_view kReEnrollment = "PB-1020";
+inline constexpr std::string_view kUuidMismatch = "PB-1021";
+inline constexpr std::string_view kEkMismatch = "PB-1022";
+inline constexpr std::string_view kSessionActive = "PB-1030";
+// 90xx: appliance-side conditions
+inline constexpr std::string_view kInterruptedByRestart = "PB-9001";
+inline constexpr std::string_view kInternalError = "PB-9002";
+// 95xx: admin interface
+inline constexpr std::string_view kAdminUnauthorised = "PB-9501";
+inline constexpr std::string_view kAdminBadRequest = "PB-9502";
+inline constexpr std::string_view kAdminNotFound = "PB-9503";
+inline constexpr std::string_view kAdminConflict = "PB-9504";
+}  // namespace reason
+
+// Every known reason, ordered by code.
+std::span<const Reason> allReasons();
+// nullptr for an unknown code.
+const Reason* findReason(std::string_view code);
+
+}  // namespace pb

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+// The inventory: asset register, device records, sessions, approvals and the hash-chained audit
+// log, all in one SQLite database on disk (WAL, synchronous=FULL, versioned migrations).
+//
+// Why one database: a state transition and its audit record must commit together, so a crash
+// leaves both or neither. Every mutating call below is exactly one transaction that also appends
+// the audit record(s) describing it, and returns only after the commit is durable.
+//
+// @par Thread Safety
+// A Store is used from one thread at a time (the caller serialises; benchd owns it on one strand).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/bytes.hpp"
+#include "core/clock.hpp"
+#include "core/device_state.hpp"
+#include "core/result.hpp"
+#include "registry/registry_row.hpp"
+
+namespace pb {
+
+struct DeviceRecord {
+  std::string id;  // reserved device id, "dev-000001" (assigned at import, never reused)
+  RegistryRow registry;
+  bool blocked = false;
+  std::string blockReason;
+  std::optional<DeviceState> state;  // nullopt: never seen on the bench
+  std::string reasonCode;            // PB-xxxx of the current state ("" for none)
+  bool retryable = false;
+  std::int64_t enrolledAt = 0;  // when the device last reached `ready` (0: never)
+  std::string boundEkSha256;    // EK hash proven by attestation ("" until then)
+  std::string slot;
+  std::string lastSessionId;
+  std::int64_t stateSince = 0;
+  std::int64_t createdAt = 0;
+  std::int64_t updatedAt = 0;
+};
+
+struct SessionRecord {
+  std::string id;        // random, "s-" + 16 hex
+  std::string deviceId;  // "" when the device is not registered
+  std::string source;    // peer address
+  std::string slot;      // slot id from the slot map, "" when unknown
+  nlohmann::json identity = nlohmann::json::object();  // identity facts from Hello
+  DeviceState state = DeviceState::Discovered;
+  std::string reasonCode;
+  bool retryable = false;
+  bool open = true;  // false once the agent was given its final answer (or the session was failed)
+  std::string policyHash;
+  std::int64_t startedAt = 0;
+  std::int64_t updatedAt = 0;
+};
+
+// An admin's approval, bound to one device record and to the identity observed when it was given.
+struct Approval {
+  std::int64_t id = 0;
+  std::string deviceId;
+  std::string serial;      // identity the approval is bound to
+  std::string smbiosUuid;  // the UUID observed in the device's latest session (may differ from the
+                           // register when approving an identity mismatch)
+  std::string answersCode;  // the reason code it answers (PB-1003, PB-1020, PB-1021)
+  std::string approvedBy;
+  std::string reason;
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0;
+  std::int64_t consumedAt = 0;  // 0: not yet used
+};
+
+struct AuditRecord {
+  std::int64_t seq = 0;
+  std::int64_t time = 0;
+  std::string actor;  // "uid:0", "session:s-…", "benchd"
+  std::string action;
+  std::string deviceId;
+  std::string sessionId;
+  std::string before;  // state before ("" when not a state change)
+  std::string after;
+  std::string reason;  // reason code or admin's free text
+  std::string policyHash;
+  nlohmann::json details = nlohmann::json::object();
+  std::string prevHash;  // hex SHA-256 of the previous record ("" -> 64 zeros for the first)
+  std::string hash;      // hex SHA-256 over prevHash and this record's canonical fields
+  std::string mac;       // hex HMAC-SHA-256(audit key, hash)
+};
+
+struct AuditVerifyReport {
+  bool ok = false;
+  std::int64_t records = 0;
+  std::int64_t firstBadSeq = 0;  // 0 when ok
+  std::string problem;           // "record 17 was edited", "record 9 is missing", …
+  std::string headHash;
+};
+
+// What a session step changes, applied atomically with its audit record.
+struct Transition {
+  std::string sessionId;
+  std::string deviceId;  // "" for an unregistered device (session only)
+  DeviceState to = DeviceState::Discovered;
+  std::string reasonCode;
+  bool retryable = false;
+  bool closeSession = false;       // the agent is given its final answer with this step
+  std::int64_t consumeApprovalId = 0;  // mark this approval used (0: none)
+  std::string adoptSmbiosUuid;     // an approved identity mismatch: update the register's UUID
+  std::string bindEkSha256;        // attestation proved this EK ("" : unchanged)
+  std::string actor;
+  std::string action;  // audit action, e.g. "admission.identified"
+  nlohmann::json details = nlohmann::json::object();
+};
+
+struct ImportSummary {
+  int created = 0;
+  int updated = 0;
+  std::vector<DeviceRecord> devices;  // the records after import, in file order
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens or creates the database, applies pending migrations (each in a transaction, recorded in
+  // schema_version) and refuses a database newer than this build knows.
+  static Result<std::unique_ptr<Store>> open(const std::string& dbPath, Bytes auditKey,
+                                             const Clock& clock);
+
+  virtual int schemaVersion() const = 0;
+  // Recorded on sessions and audit records from now on.
+  virtual void setPolicyHash(std::string hash) = 0;
+
+  // --- asset register ---
+  // All rows or none. A serial already registered updates that record (audited as
+  // registry.update with the old and new values); a new serial creates a record with a fresh id.
+  virtual Result<ImportSummary> importRegistry(const std::vector<RegistryRow>& rows,
+                                               const std::string& actor,
+                                               const std::string& sourceName) = 0;
+  virtual Result<std::optional<DeviceRecord>> findDevice(const std::string& id) = 0;
+  virtual Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) = 0;
+  virtual Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) = 0;
+  virtual Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) = 0;
+
+  // --- sessions ---
+  // Inserts the session in state `discovered` (and, for a registered device, moves the device to
+  // `discovered`) with one audit record "session.discovered". Fills id, startedAt, updatedAt.
+  virtual Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) = 0;
+  virtual Status applyTransition(const Transition& t) = 0;
+  virtual Result<std::optional<SessionRecord>> findSession(const std::string& id) = 0;
+  virtual Result<std::vector<SessionRecord>> listSessions(bool openOnly, int limit) = 0;
+  // At start-up: every open session (and its device) becomes failed(code, retryable), one audit
+  // record each. Returns how many.
+  virtual Result<int> failOpenSessions(const std::string& code) = 0;
+
+  // --- admin actions (each audited with the actor) ---
+  virtual Status setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,
+                            const std::string& reason) = 0;
+  // Binds to the device's serial and the UUID seen in its latest session (the register's UUID if
+  // it was never seen); answersCode is the device's current reason code.
+  virtual Result<Approval> addApproval(const std::string& deviceId, const std::string& actor,
+                                       const std::string& reason, std::int64_t ttlSeconds) = 0;
+  // The newest approval that is neither expired nor consumed.
+  virtual Result<std::optional<Approval>> activeApproval(const std::string& deviceId) = 0;
+
+  // --- audit log ---
+  virtual Status appendAudit(AuditRecord record) = 0;  // seq/time/hashes/mac/policy filled in
+  virtual Result<std::vector<AuditRecord>> auditTail(int count) = 0;  // oldest first
+  virtual Result<AuditVerifyReport> verifyAudit() = 0;
+};
+
+}  // namespace pb
