@@ -151,6 +151,9 @@ class Store {
   virtual Status applyTransition(const Transition& t) = 0;
   virtual Result<std::optional<SessionRecord>> findSession(const std::string& id) = 0;
   virtual Result<std::vector<SessionRecord>> listSessions(bool openOnly, int limit) = 0;
+  // Newest first.
+  virtual Result<std::vector<SessionRecord>> sessionsForDevice(const std::string& deviceId,
+                                                               int limit) = 0;
   // At start-up: every open session (and its device) becomes failed(code, retryable), one audit
   // record each. Returns how many.
   virtual Result<int> failOpenSessions(const std::string& code) = 0;
@@ -168,6 +171,9 @@ class Store {
   // --- audit log ---
   virtual Status appendAudit(AuditRecord record) = 0;  // seq/time/hashes/mac/policy filled in
   virtual Result<std::vector<AuditRecord>> auditTail(int count) = 0;  // oldest first
+  virtual Result<std::vector<AuditRecord>> auditForDevice(const std::string& deviceId,
+                                                          int count) = 0;  // oldest first
+  virtual Result<std::int64_t> auditCount() = 0;
   virtual Result<AuditVerifyReport> verifyAudit() = 0;
 };
 

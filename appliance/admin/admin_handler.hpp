@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// The admin commands. AdminServer decides *whether* a caller may run a command; an AdminHandler
+// decides *what* it does. StoreAdminHandler implements every command over the inventory.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/admin_protocol.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "store/store.hpp"
+
+namespace pb {
+
+// One authorised, well-formed request together with who sent it.
+struct AdminCall {
+  std::string cmd;
+  nlohmann::json args = nlohmann::json::object();
+  uid_t uid = 0;
+  gid_t gid = 0;
+  pid_t pid = 0;
+  Role role = Role::None;
+};
+
+class AdminHandler {
+ public:
+  virtual ~AdminHandler() = default;
+  // Runs a command the caller is allowed to run (the server checked the role and the argument
+  // names) and returns the complete response object (okResponse / errorResponse).
+  virtual nlohmann::json handle(const AdminCall& call) = 0;
+  // Records a refused request in the audit log (action "admin.denied", actor "uid:<n>").
+  virtual void auditDenied(const AdminCall& call) = 0;
+};
+
+inline constexpr int kMaxApprovalTtlHours = 720;
+inline constexpr int kMaxAuditTail = 1000;
+inline constexpr std::size_t kMaxAdminReasonBytes = 1024;
+
+struct StoreAdminHandlerOptions {
+  int defaultApprovalTtlHours = 24;  // approve without ttl_hours; 1..kMaxApprovalTtlHours
+  Logger* logger = nullptr;          // reports audit writes that failed; nullptr: silent
+};
+
+// @par Thread Safety
+// Not thread-safe: it drives the Store, which its owner serialises (benchd runs the admin server
+// on the store's strand).
+class StoreAdminHandler final : public AdminHandler {
+ public:
+  // statusProvider: benchd's live facts for `status` (bench id, version, uptime, policy name and
+  // hash, open sessions, listener port); the handler adds device counts and the audit size.
+  StoreAdminHandler(Store& store, const Clock& clock, std::function<nlohmann::json()> statusProvider,
+                    StoreAdminHandlerOptions options = {});
+
+  nlohmann::json handle(const AdminCall& call) override;
+  void auditDenied(const AdminCall& call) override;
+
+ private:
+  nlohmann::json status();
+  nlohmann::json devices(const nlohmann::json& args);
+  nlohmann::json deviceShow(const nlohmann::json& args);
+  nlohmann::json registryImport(const nlohmann::json& args, const std::string& actor);
+  nlohmann::json registryList();
+  nlohmann::json approve(const nlohmann::json& args, const std::string& actor);
+  nlohmann::json setBlocked(const nlohmann::json& args, const std::string& actor, bool blocked);
+  nlohmann::json auditVerify();
+  nlohmann::json auditTail(const nlohmann::json& args);
+
+  Store& store_;
+  const Clock& clock_;
+  std::function<nlohmann::json()> statusProvider_;
+  StoreAdminHandlerOptions options_;
+};
+
+// JSON forms shared by the handler and tests (and readable by benchctl's renderer).
+nlohmann::json deviceToJson(const DeviceRecord& d);
+nlohmann::json registryToJson(const DeviceRecord& d);
+nlohmann::json sessionToJson(const SessionRecord& s);
+nlohmann::json approvalToJson(const Approval& a);
+nlohmann::json auditRecordToJson(const AuditRecord& r);
+nlohmann::json auditReportToJson(const AuditVerifyReport& r);
+
+}  // namespace pb

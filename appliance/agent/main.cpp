@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench-agent: runs on the device being provisioned. Composition root only.
+#include <getopt.h>
+
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "agent/agent_session.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_identity.hpp"
+#include "sysfs/identity_reader.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: bench-agent --appliance HOST:PORT --pin FILE [options]
+
+Connects to the provisioning appliance over pinned TLS 1.3, reports this device's identity facts
+and follows the appliance until it gives a verdict.
+
+Options:
+  --appliance HOST:PORT  appliance address (required)
+  --pin FILE             file holding the appliance certificate pin, "sha256:<hex>" (required)
+  --root DIR             read /sys under DIR instead of / (fixture trees, simulation)
+  --bind ADDR            connect from this local address (slot identification on the bench)
+  --timeout-ms N         timeout of every read and write (default 30000)
+  --attempts N           connection attempts including reconnects (default 8)
+  --json                 print the outcome as one JSON object on stdout
+  --quiet                no progress lines on stderr
+  -h, --help             this text
+  --version              print the version
+
+Exit status:
+  0 ready   10 identified, awaiting further stages   20 blocked   21 quarantined
+  22 failed   23 not attestable   2 usage error   3 appliance unreachable
+  4 appliance certificate does not match the pin   5 protocol error
+)";
+
+bool splitHostPort(const std::string& s, std::string& host, std::uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    unsigned long p = std::stoul(s.substr(colon + 1));
+    if (p == 0 || p > 65535) return false;
+    port = static_cast<std::uint16_t>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pb::AgentOptions opt;
+  std::string appliance, pinFile, root = "/";
+  bool json = false, quiet = false;
+  static const option kLong[] = {{"appliance", required_argument, nullptr, 'a'},
+                                 {"pin", required_argument, nullptr, 'p'},
+                                 {"root", required_argument, nullptr, 'r'},
+                                 {"bind", required_argument, nullptr, 'b'},
+                                 {"timeout-ms", required_argument, nullptr, 't'},
+                                 {"attempts", required_argument, nullptr, 'n'},
+                                 {"json", no_argument, nullptr, 'j'},
+                                 {"quiet", no_argument, nullptr, 'q'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {"version", no_argument, nullptr, 'V'},
+                                 {nullptr, 0, nullptr, 0}};
+  int c = 0;
+  try {
+    while ((c = getopt_long(argc, argv, "h", kLong, nullptr)) != -1) {
+      switch (c) {
+        case 'a': appliance = optarg; break;
+        case 'p': pinFile = optarg; break;
+        case 'r': root = optarg; break;
+        case 'b': opt.bindAddress = optarg; break;
+        case 't': opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg)); break;
+        case 'n': opt.maxAttempts = std::max(1, std::stoi(optarg)); break;
+        case 'j': json = true; break;
+        case 'q': quiet = true; break;
+        case 'h': std::cout << kUsage; return 0;
+        case 'V': std::cout << "bench-agent 0.1.0 (protocol 1)\n"; return 0;
+        default: std::cerr << kUsage; return pb::agent_exit::kUsage;
+      }
+    }
+  } catch (const std::exception&) {
+    std::cerr << "bench-agent: a numeric option has a bad value\n" << kUsage;
+    return pb::agent_exit::kUsage;
+  }
+  if (optind != argc || appliance.empty() || pinFile.empty() ||
+      !splitHostPort(appliance, opt.host, opt.port)) {
+    std::cerr << "bench-agent: --appliance HOST:PORT and --pin FILE are required\n\n" << kUsage;
+    return pb::agent_exit::kUsage;
+  }
+
+  auto pin = pb::readPinFile(pinFile);
+  if (!pin.ok()) {
+    std::cerr << "bench-agent: " << pin.error().message << "\n";
+    return pb::agent_exit::kUsage;
+  }
+  auto facts = pb::readIdentityFacts(root);
+  if (!facts.ok()) {
+    std::cerr << "bench-agent: cannot read identity facts: " << facts.error().message << "\n";
+    return pb::agent_exit::kProtocol;
+  }
+  auto tls = pb::makeClientContext(*pin);
+  if (!tls.ok()) {
+    std::cerr << "bench-agent: " << tls.error().message << "\n";
+    return pb::agent_exit::kProtocol;
+  }
+
+  boost::asio::io_context io;
+  auto progress = [quiet](const std::string& line) {
+    if (!quiet) std::cerr << "bench-agent: " << line << "\n";
+  };
+  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress);
+  pb::AgentOutcome outcome;
+  boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
+    if (e) {
+      outcome.exitCode = pb::agent_exit::kProtocol;
+      outcome.message = "internal error";
+    } else {
+      outcome = std::move(o);
+    }
+  });
+  io.run();
+
+  if (json) {
+    std::cout << outcome.toJson().dump() << "\n";
+  } else {
+    std::string verdict = outcome.state.empty() ? "NO VERDICT" : outcome.state;
+    for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::cout << "provbench: " << verdict;
+    if (!outcome.code.empty()) std::cout << " (" << outcome.code << ")";
+    if (!outcome.message.empty()) std::cout << " " << outcome.message;
+    std::cout << "\n";
+    if (!outcome.remediation.empty()) std::cout << "  what to do: " << outcome.remediation << "\n";
+  }
+  return outcome.exitCode;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "benchctl/cli.hpp"
+
+#include <array>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <span>
+
+#include "core/device_state.hpp"
+
+#ifndef PB_VERSION
+#define PB_VERSION "unknown"
+#endif
+
+namespace pb {
+
+namespace {
+
+struct OptionSpec {
+  std::string_view name;       // "--reason"
+  std::string_view shortName;  // "-n", or ""
+  std::string_view value;      // "TEXT"; "" for a flag
+  bool required;
+  std::string_view help;
+};
+
+struct CommandSpec {
+  std::string_view words;       // "device show"
+  std::string_view wire;        // "device.show"; "" for an offline command
+  std::string_view positional;  // "ID", "FILE" or ""
+  std::span<const OptionSpec> options;
+  std::string_view summary;
+  std::string_view details;
+};
+
+constexpr std::string_view kStateNames =
+    "unseen, discovered, identified, checked, attested, sealed, handed_off, ready, blocked, "
+    "quarantined, failed, not_attestable";
+
+constexpr std::array<OptionSpec, 4> kGlobalOptions{{
+    {"--socket", "", "PATH", false,
+     "admin socket (default: $PROVBENCH_ADMIN_SOCKET,\n"
+     "                        else /run/provbench/admin.sock)"},
+    {"--json", "", "", false, "print the raw JSON result; exit codes are unchanged"},
+    {"--help", "-h", "", false, "show help (after a command: that command's help)"},
+    {"--version", "", "", false, "print the version and exit"},
+}};
+
+constexpr std::array<OptionSpec, 0> kNoOptions{};
+constexpr std::array<OptionSpec, 1> kDevicesOptions{{
+    {"--state", "", "STATE", false, "only devices in STATE (see below)"},
+}};
+constexpr std::array<OptionSpec, 2> kApproveOptions{{
+    {"--reason", "", "TEXT", true, "why the device may enroll (recorded in the audit log)"},
+    {"--ttl-hours", "", "N", false, "approval lifetime in hours, 1..720 (default: bench config)"},
+}};
+constexpr std::array<OptionSpec, 1> kReasonOption{{
+    {"--reason", "", "TEXT", true, "why (recorded in the audit log)"},
+}};
+constexpr std::array<OptionSpec, 1> kTailOptions{{
+    {"--count", "-n", "N", false, "how many records, 1..1000 (default 20)"},
+}};
+constexpr std::array<OptionSpec, 1> kReasonsOptions{{
+    {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)"},
+}};
+
+const std::array<CommandSpec, 11> kCommands{{
+    {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
+    {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
+     "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
+     "sealed, handed_off, ready, blocked, quarantined, failed, not_attestable."},
+    {"device show", "device.show", "ID", kNoOptions,
+     "Show one device: register entry, state, remedy, sessions, approval, audit.",
+     "ID is the device id shown by `benchctl devices` (dev-000001)."},
+    {"registry import", "registry.import", "FILE", kNoOptions,
+     "Import the asset register from a CSV (.csv) or YAML (.yaml, .yml) file.",
+     "All rows or none: any problem is reported as FILE:LINE: field: message and nothing is\n"
+     "imported. A serial that is already registered updates that device."},
+    {"registry list", "registry.list", "", kNoOptions, "List the asset register.", ""},
+    {"approve", "approve", "ID", kApproveOptions,
+     "Approve a quarantined device, or one blocked with PB-1003 (approval required).",
+     "The approval is bound to the device's identity and used by its next session."},
+    {"block", "block", "ID", kReasonOption, "Put a device on the block list.", ""},
+    {"unblock", "unblock", "ID", kReasonOption, "Take a device off the block list.", ""},
+    {"audit verify", "audit.verify", "", kNoOptions, "Verify the audit log's hash chain.",
+     "Exits 1 when the chain is broken and says where."},
+    {"audit tail", "audit.tail", "", kTailOptions, "Show the newest audit records.", ""},
+    {"reasons", "", "", kReasonsOptions, "List the reason codes with their meaning and remedy.",
+     "Works offline (no connection to benchd)."},
+}};
+
+constexpr std::array<std::string_view, 3> kGroups{"device", "registry", "audit"};
+
+const CommandSpec* findCommand(std::string_view words) {
+  for (const auto& c : kCommands) {
+    if (c.words == words) return &c;
+  }
+  return nullptr;
+}
+
+bool isGroup(std::string_view word) {
+  for (auto g : kGroups) {
+    if (g == word) return true;
+  }
+  return false;
+}
+
+const OptionSpec* findOption(std::span<const OptionSpec> options, std::string_view name) {
+  for (const auto& o : options) {
+    if (o.name == name || (!o.shortName.empty() && o.shortName == name)) return &o;
+  }
+  return nullptr;
+}
+
+std::string usageLine(const CommandSpec& c) {
+  std::string u = "benchctl [GLOBAL OPTIONS] " + std::string(c.words);
+  if (!c.positional.empty()) u += " " + std::string(c.positional);
+  for (const auto& o : c.options) {
+    std::string opt(o.shortName.empty() ? o.name : o.shortName);
+    if (!o.value.empty()) opt += " " + std::string(o.value);
+    u += o.required ? " " + opt : " [" + opt + "]";
+  }
+  return u;
+}
+
+std::string optionLines(std::span<const OptionSpec> options) {
+  std::string out;
+  for (const auto& o : options) {
+    std::string left(o.name);
+    if (!o.shortName.empty()) left = std::string(o.shortName) + ", " + left;
+    if (!o.value.empty()) left += " " + std::string(o.value);
+    if (left.size() < 20) left.resize(20, ' ');
+    out += "  " + left + "  " + std::string(o.help) + "\n";
+  }
+  return out;
+}
+
+std::string commandHelp(const CommandSpec& c) {
+  std::string h = "Usage: " + usageLine(c) + "\n\n" + std::string(c.summary) + "\n";
+  if (!c.details.empty()) h += std::string(c.details) + "\n";
+  if (!c.options.empty()) h += "\nOptions:\n" + optionLines(c.options);
+  h += "\nGlobal options:\n" + optionLines(kGlobalOptions);
+  return h;
+}
+
+std::string synopsis(const CommandSpec& c) {
+  std::string u = usageLine(c);
+  return u.substr(std::string_view("benchctl [GLOBAL OPTIONS] ").size());
+}
+
+std::string commandTable(std::string_view group) {
+  std::string out;
+  for (const auto& c : kCommands) {
+    if (!group.empty() && c.words.substr(0, c.words.find(' ')) != group) continue;
+    out += "  " + synopsis(c) + "\n      " + std::string(c.summary) + "\n";
+  }
+  return out;
+}
+
+std::string groupUsage(std::string_view group) {
+  std::string u;
+  for (const auto& c : kCommands) {
+    if (c.words.substr(0, c.words.find(' ')) == group) u += (u.empty() ? "" : "\n") + usageLine(c);
+  }
+  return u;
+}
+
+std::string globalUsage() { return "benchctl [GLOBAL OPTIONS] COMMAND [ARGS]  (benchctl --help lists the commands)"; }
+
+std::string globalHelp() {
+  return "Usage: benchctl [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+         "Administer the provbench appliance (benchd) over its admin socket.\n\n"
+         "Commands:\n" +
+         commandTable("") + "\nGlobal options:\n" + optionLines(kGlobalOptions) +
+         "\nRead commands need the read-only or admin group; import, approve, block and unblock\n"
+         "need the admin group (or root). `benchctl COMMAND --help` describes one command.\n\n"
+         "Exit codes: 0 ok, 1 the command failed, 2 usage error, 3 cannot reach benchd.\n";
+}
+
+std::string groupHelp(std::string_view group) {
+  return "Usage:\n  " + groupUsage(group) + "\n\nCommands:\n" + commandTable(group) +
+         "\n`benchctl " + std::string(group) + " SUBCOMMAND --help` describes one command.\n";
+}
+
+std::optional<std::int64_t> parseInt(std::string_view text, std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || v < min || v > max) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+
+}  // namespace
+
+std::string versionText() { return std::string("benchctl ") + PB_VERSION; }
+
+CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_view envSocket) {
+  Invocation inv;
+  std::optional<std::string> socket;
+  bool help = false;
+  bool version = false;
+  std::string group;
+  const CommandSpec* cmd = nullptr;
+  bool lost = false;  // an unknown command word was seen: what follows cannot be interpreted
+  std::vector<std::string> positionals;
+  std::map<std::string_view, std::string> values;  // by long option name
+  std::optional<std::string> firstError;
+  auto fail = [&](std::string message) {
+    if (!firstError) firstError = std::move(message);
+  };
+
+  bool endOfOptions = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& tok = args[i];
+    if (!endOfOptions && tok == "--") {
+      endOfOptions = true;
+      continue;
+    }
+    if (!endOfOptions && tok.size() > 1 && tok[0] == '-') {
+      std::string name = tok;
+      std::optional<std::string> inlineValue;
+      if (tok.rfind("--", 0) == 0) {
+        if (auto eq = tok.find('='); eq != std::string::npos) {
+          name = tok.substr(0, eq);
+          inlineValue = tok.substr(eq + 1);
+        }
+      }
+      const OptionSpec* spec = findOption(kGlobalOptions, name);
+      bool global = spec != nullptr;
+      if (spec == nullptr && cmd != nullptr) spec = findOption(cmd->options, name);
+      if (spec == nullptr) {
+        fail("unknown option " + name);
+        continue;
+      }
+      std::string value = "1";
+      if (!spec->value.empty()) {
+        if (inlineValue) {
+          value = *inlineValue;
+        } else if (i + 1 < args.size()) {
+          value = args[++i];
+        } else {
+          fail(std::string(spec->name) + " needs a value (" + std::string(spec->value) + ")");
+          continue;
+        }
+      } else if (inlineValue) {
+        fail(std::string(spec->name) + " takes no value");
+        continue;
+      }
+      if (global) {
+        if (spec->name == "--socket") socket = value;
+        if (spec->name == "--json") inv.json = true;
+        if (spec->name == "--help") help = true;
+        if (spec->name == "--version") version = true;
+      } else if (!values.emplace(spec->name, value).second) {
+        fail(std::string(spec->name) + " given twice");
+      }
+      continue;
+    }
+    if (cmd != nullptr || lost) {
+      positionals.push_back(tok);
+    } else if (!group.empty()) {
+      cmd = findCommand(group + " " + tok);
+      if (cmd == nullptr) {
+        fail("unknown command \"" + group + " " + tok + "\"");
+        lost = true;
+      }
+    } else if (isGroup(tok)) {
+      group = tok;
+    } else {
+      cmd = findCommand(tok);
+      if (cmd == nullptr) {
+        fail("unknown command \"" + tok + "\"");
+        lost = true;
+      }
+    }
+  }
+
+  if (help) {
+    inv.action = Invocation::Action::Help;
+    inv.text = cmd != nullptr ? commandHelp(*cmd) : !group.empty() && !lost ? groupHelp(group) : globalHelp();
+    return inv;
+  }
+  if (version && !firstError) {
+    inv.action = Invocation::Action::Version;
+    inv.text = versionText() + "\n";
+    return inv;
+  }
+  std::string usage = cmd != nullptr ? usageLine(*cmd) : !group.empty() ? groupUsage(group) : globalUsage();
+  auto error = [&](std::string message) { return UsageError{std::move(message), usage}; };
+  if (firstError) return error(*firstError);
+  if (cmd == nullptr) {
+    return error(group.empty() ? "missing command" : "missing subcommand after \"" + group + "\"");
+  }
+  if (cmd->positional.empty() && !positionals.empty()) {
+    return error("unexpected argument \"" + positionals.front() + "\"");
+  }
+  if (!cmd->positional.empty()) {
+    if (positionals.empty()) return error("missing " + std::string(cmd->positional));
+    if (positionals.size() > 1) return error("unexpected argument \"" + positionals[1] + "\"");
+  }
+  for (const auto& o : cmd->options) {
+    if (o.required && !values.contains(o.name)) {
+      return error("missing " + std::string(o.name) + " " + std::string(o.value));
+    }
+  }
+  if (socket && socket->empty()) return error("--socket needs a path");
+  inv.socketPath = socket ? *socket : !envSocket.empty() ? std::string(envSocket) : std::string(kDefaultAdminSocket);
+
+  if (cmd->wire.empty()) {  // reasons
+    inv.action = Invocation::Action::Reasons;
+    inv.markdown = values.contains("--markdown");
+    return inv;
+  }
+  inv.action = Invocation::Action::Remote;
+  inv.cmd = std::string(cmd->wire);
+  if (cmd->positional == "ID") {
+    if (blank(positionals.front())) return error("ID must not be empty");
+    inv.args["id"] = positionals.front();
+  }
+  if (auto it = values.find("--reason"); it != values.end()) {
+    if (blank(it->second)) return error("--reason must not be empty");
+    inv.args["reason"] = it->second;
+  }
+  if (auto it = values.find("--state"); it != values.end()) {
+    if (it->second != "unseen" && !deviceStateFromString(it->second)) {
+      return error("unknown state \"" + it->second + "\"; valid states: " + std::string(kStateNames));
+    }
+    inv.args["state"] = it->second;
+  }
+  if (auto it = values.find("--ttl-hours"); it != values.end()) {
+    auto hours = parseInt(it->second, 1, 720);
+    if (!hours) return error("--ttl-hours must be a whole number of hours, 1..720");
+    inv.args["ttl_hours"] = *hours;
+  }
+  if (auto it = values.find("--count"); it != values.end()) {
+    auto count = parseInt(it->second, 1, 1000);
+    if (!count) return error("-n must be a whole number, 1..1000");
+    inv.args["count"] = *count;
+  }
+  if (cmd->positional == "FILE") {
+    const std::string& path = positionals.front();
+    std::string base = path.substr(path.find_last_of('/') + 1);
+    if (base.empty()) return error("FILE must name a file, not a directory");
+    inv.importPath = path;
+    inv.args["file_name"] = base;
+  }
+  return inv;
+}
+
+}  // namespace pb

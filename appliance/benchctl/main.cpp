@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// benchctl: the composition root. Parses the command line, reads a register file if one is to be
+// sent, talks to benchd over the admin socket and prints the result. Exit codes: 0 ok, 1 the
+// command failed, 2 usage error, 3 cannot reach benchd.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "admin/admin_client.hpp"
+#include "admin/admin_protocol.hpp"
+#include "benchctl/cli.hpp"
+#include "benchctl/render.hpp"
+#include "core/files.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+
+std::string dumpJson(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+int runRemote(pb::Invocation& inv) {
+  if (!inv.importPath.empty()) {
+    // The protocol limit bounds the file; the server's parser applies its own, smaller limit.
+    auto content = pb::readFileBounded(inv.importPath, pb::kMaxAdminRequestBytes);
+    if (!content) {
+      std::cerr << "benchctl: cannot read " << pb::sanitizeForTerminal(inv.importPath) << ": "
+                << pb::sanitizeForTerminal(content.error().message) << "\n";
+      return kExitFailed;
+    }
+    inv.args["content"] = std::move(*content);
+  }
+  auto client = pb::AdminClient::connect(inv.socketPath);
+  if (!client) {
+    std::cerr << "benchctl: " << pb::sanitizeForTerminal(client.error().message) << "\n";
+    return kExitUnreachable;
+  }
+  auto response = client->call(inv.cmd, inv.args);
+  if (!response) {
+    std::cerr << "benchctl: " << pb::sanitizeForTerminal(response.error().message) << "\n";
+    return response.error().code == pb::admin_client_error::kUnreachable ? kExitUnreachable
+                                                                          : kExitFailed;
+  }
+  int code = pb::exitCodeForResponse(inv.cmd, *response);
+  bool ok = response->value("ok", false);
+  if (inv.json) {
+    // Scripts get the result on success and the whole error object (with its code) otherwise.
+    std::cout << dumpJson(ok ? response->at("result") : *response);
+  } else if (ok) {
+    std::cout << pb::renderResult(inv.cmd, response->at("result"), inv.importPath);
+  } else {
+    std::cerr << pb::renderFailure(*response, inv.importPath);
+  }
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env = std::getenv(std::string(pb::kAdminSocketEnv).c_str());
+  auto commandLine = pb::parseCommandLine(args, env != nullptr ? env : "");
+  if (auto* usage = std::get_if<pb::UsageError>(&commandLine)) {
+    std::cerr << "benchctl: " << pb::sanitizeForTerminal(usage->message) << "\nUsage: " << usage->usage
+              << "\n";
+    return kExitUsage;
+  }
+  auto& inv = std::get<pb::Invocation>(commandLine);
+  switch (inv.action) {
+    case pb::Invocation::Action::Help:
+    case pb::Invocation::Action::Version:
+      std::cout << inv.text;
+      return kExitOk;
+    case pb::Invocation::Action::Reasons:
+      std::cout << (inv.json ? dumpJson(pb::reasonsJson()) : pb::renderReasons(inv.markdown));
+      return kExitOk;
+    case pb::Invocation::Action::Remote:
+      return runRemote(inv);
+  }
+  return kExitUsage;
+}

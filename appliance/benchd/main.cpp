@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// benchd: the appliance service. This file is the composition root: it is the only place that
+// knows the concrete backends (SQLite store, TLS listener, Unix admin socket) and wires them.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <utility>  // must precede boost/asio headers on Boost 1.74
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "admin/admin_handler.hpp"
+#include "admin/admin_server.hpp"
+#include "benchd/readiness.hpp"
+#include "config/bench_config.hpp"
+#include "core/log.hpp"
+#include "core/reasons.hpp"
+#include "keys/appliance_keys.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_listener.hpp"
+#include "policy/policy.hpp"
+#include "session/session_manager.hpp"
+#include "store/store.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kUsage = R"(Usage: benchd --config FILE [options]
+
+The provbench appliance service: accepts bench-agent connections (pinned TLS 1.3), runs device
+sessions through admission and the enabled stages, keeps the inventory and the audit log, and
+serves benchctl on a Unix socket.
+
+Options:
+  -c, --config FILE   bench.yaml (required)
+  --check-config      validate the configuration and the policy it names, then exit
+  --ready-fd N        when ready, write one JSON line (ports, socket, pin) to file descriptor N
+                      and close it (for supervisors and tests; systemd gets sd_notify READY=1)
+  --log-level LEVEL   debug, info, warn or error (overrides bench.yaml)
+  -h, --help          this text
+  --version           print the version
+
+Exit status: 0 clean shutdown, 1 runtime failure, 2 invalid configuration or usage.
+)";
+
+std::optional<pb::LogLevel> parseLevel(const std::string& s) {
+  if (s == "debug") return pb::LogLevel::Debug;
+  if (s == "info") return pb::LogLevel::Info;
+  if (s == "warn") return pb::LogLevel::Warn;
+  if (s == "error") return pb::LogLevel::Error;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configPath, levelOverride;
+  bool checkOnly = false;
+  int readyFd = -1;
+  static const option kLong[] = {{"config", required_argument, nullptr, 'c'},
+                                 {"check-config", no_argument, nullptr, 'k'},
+                                 {"ready-fd", required_argument, nullptr, 'r'},
+                                 {"log-level", required_argument, nullptr, 'l'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {"version", no_argument, nullptr, 'V'},
+                                 {nullptr, 0, nullptr, 0}};
+  int c = 0;
+  while ((c = getopt_long(argc, argv, "c:h", kLong, nullptr)) != -1) {
+    switch (c) {
+      case 'c': configPath = optarg; break;
+      case 'k': checkOnly = true; break;
+      case 'r': readyFd = std::atoi(optarg); break;
+      case 'l': levelOverride = optarg; break;
+      case 'h': std::cout << kUsage; return 0;
+      case 'V': std::cout << "benchd " << kVersion << "\n"; return 0;
+      default: std::cerr << kUsage; return 2;
+    }
+  }
+  if (optind != argc || configPath.empty()) {
+    std::cerr << "benchd: --config FILE is required\n\n" << kUsage;
+    return 2;
+  }
+
+  auto config = pb::loadBenchConfig(configPath);
+  if (!config.ok()) {
+    std::cerr << "benchd: invalid configuration:\n" << config.error().message << "\n";
+    return 2;
+  }
+  auto policy = config->policyFile.empty() ? pb::Result<pb::Policy>(pb::defaultPolicy())
+                                           : pb::loadPolicyFile(config->policyFile);
+  if (!policy.ok()) {
+    std::cerr << "benchd: invalid policy:\n" << policy.error().message << "\n";
+    return 2;
+  }
+  if (checkOnly) {
+    std::cout << "benchd: " << configPath << " is valid (bench " << config->benchId
+              << ", policy " << (config->policyFile.empty() ? "built-in defaults" : config->policyFile)
+              << ")\n";
+    return 0;
+  }
+
+  auto level = parseLevel(levelOverride.empty() ? config->logLevel : levelOverride);
+  if (!level) {
+    std::cerr << "benchd: unknown log level " << levelOverride << "\n";
+    return 2;
+  }
+  pb::Logger log(stderr, *level);
+  pb::SystemClock clock;
+
+  auto keys = pb::ensureApplianceKeys(config->stateDir, config->tlsCert, config->tlsKey, log);
+  if (!keys.ok()) {
+    log.error("benchd.keys_failed", {{"error", keys.error().message}});
+    return 1;
+  }
+  auto store = pb::Store::open(config->stateDir + "/inventory.db", keys->auditKey, clock);
+  if (!store.ok()) {
+    log.error("benchd.store_failed", {{"error", store.error().message}});
+    return 1;
+  }
+  auto snapshot = pb::makePolicySnapshot(*policy);
+  (*store)->setPolicyHash(snapshot->hash);
+  for (const auto& risk : snapshot->policy.riskAcknowledgements) {
+    log.warn("policy.risk_acknowledged", {{"setting", risk}});
+  }
+  auto failed = (*store)->failOpenSessions(std::string(pb::reason::kInterruptedByRestart));
+  if (!failed.ok()) {
+    log.error("benchd.recovery_failed", {{"error", failed.error().message}});
+    return 1;
+  }
+  pb::AuditRecord started;
+  started.actor = "benchd";
+  started.action = "benchd.start";
+  started.details = {{"version", kVersion},
+                     {"bench_id", config->benchId},
+                     {"policy", snapshot->policy.name},
+                     {"sessions_failed_on_restart", *failed},
+                     {"keys_generated", keys->generated}};
+  if (auto st = (*store)->appendAudit(started); !st.ok()) {
+    log.error("benchd.audit_failed", {{"error", st.error().message}});
+    return 1;
+  }
+
+  boost::asio::io_context io(1);
+
+  pb::SessionOptions sopt;
+  sopt.benchId = config->benchId;
+  sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
+  for (const auto& slot : config->slots) sopt.slotBySource[slot.source] = slot.id;
+  pb::SessionManager sessions(**store, clock, log, sopt, snapshot, {});
+
+  auto serverTls = pb::makeServerContext(keys->tlsCertPath, keys->tlsKeyPath);
+  if (!serverTls.ok()) {
+    log.error("benchd.tls_failed", {{"error", serverTls.error().message}});
+    return 1;
+  }
+  pb::ListenerOptions lopt;
+  lopt.address = config->listenAddress;
+  lopt.port = config->listenPort;
+  lopt.maxFrameBytes = config->maxFrameBytes;
+  lopt.handshakeTimeout = std::chrono::milliseconds(config->handshakeTimeoutMs);
+  lopt.maxSessions = config->maxSessions;
+  lopt.maxSessionsPerSource = config->maxSessionsPerSource;
+  pb::TlsListener listener(io.get_executor(), lopt, *serverTls,
+                           [&sessions](std::unique_ptr<pb::FrameTransport> t) {
+                             return sessions.handle(std::move(t));
+                           });
+  auto port = listener.start();
+  if (!port.ok()) {
+    log.error("benchd.listen_failed", {{"error", port.error().message}});
+    return 1;
+  }
+
+  const auto startedAt = clock.nowUnix();
+  // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
+  // session that a crash interrupted and the next start will fail as retryable.
+  auto openInInventory = [&]() -> long {
+    auto open = (*store)->listSessions(true, 1000000);
+    return open.ok() ? static_cast<long>(open->size()) : -1;
+  };
+  auto status = [&]() {
+    return nlohmann::json{{"bench_id", config->benchId},
+                          {"version", kVersion},
+                          {"started_at", pb::formatUtc(startedAt)},
+                          {"uptime_s", clock.nowUnix() - startedAt},
+                          {"policy_name", sessions.policy().policy.name},
+                          {"policy_hash", sessions.policy().hash},
+                          {"risk_acknowledgements", sessions.policy().policy.riskAcknowledgements},
+                          {"sessions_open", sessions.liveSessions()},
+                          {"sessions_open_in_inventory", openInInventory()},
+                          {"agent_port", *port}};
+  };
+  pb::StoreAdminHandlerOptions hopt;
+  hopt.defaultApprovalTtlHours = static_cast<int>(config->approvalTtlHours);
+  pb::StoreAdminHandler handler(**store, clock, status, hopt);
+  auto access = pb::AccessControl::create({config->adminGroup, config->readonlyGroup},
+                                          std::make_shared<pb::SystemGroupDirectory>());
+  if (!access.ok()) {
+    log.error("benchd.admin_groups", {{"error", access.error().message}});
+    return 2;
+  }
+  pb::AdminServerOptions aopt;
+  aopt.logger = &log;
+  pb::AdminServer admin(io.get_executor(), config->adminSocket, *access, handler, aopt);
+  if (auto st = admin.start(); !st.ok()) {
+    log.error("benchd.admin_failed", {{"error", st.error().message}});
+    return 1;
+  }
+
+  // Graceful shutdown: stop accepting, give sessions a bounded grace period, then stop.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  boost::asio::steady_timer grace(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
+    listener.stop();
+    admin.stop();
+    grace.expires_after(std::chrono::seconds(5));
+    grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
+    if (sessions.liveSessions() == 0) io.stop();
+  });
+
+  nlohmann::json ready = {{"ready", true},
+                          {"bench_id", config->benchId},
+                          {"agent_port", *port},
+                          {"admin_socket", config->adminSocket},
+                          {"pin_file", keys->pinPath},
+                          {"pin", keys->pin}};
+  pb::signalReady(readyFd, ready.dump());
+  log.info("benchd.ready", ready);
+
+  io.run();
+
+  pb::AuditRecord stopped;
+  stopped.actor = "benchd";
+  stopped.action = "benchd.stop";
+  (void)(*store)->appendAudit(stopped);
+  log.info("benchd.stopped");
+  return 0;
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config/bench_config.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "core/files.hpp"
+#include "yaml/yaml_document.hpp"
+#include "yaml/yaml_reader.hpp"
+
+namespace pb {
+
+namespace {
+
+constexpr std::size_t kMaxPathBytes = 4095;
+// sun_path holds 108 bytes including the terminating NUL.
+constexpr std::size_t kMaxSocketPathBytes = sizeof(sockaddr_un::sun_path) - 1;
+
+bool isSlug(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lowerOrDigit(s[0])) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) { return lowerOrDigit(c) || c == '-'; });
+}
+
+// Debian's NAME_REGEX, bounded: [a-z_][a-z0-9_-]{0,31}
+bool isGroupName(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  auto ok = [](char c, bool first) {
+    return (c >= 'a' && c <= 'z') || c == '_' || (!first && ((c >= '0' && c <= '9') || c == '-'));
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ok(s[i], i == 0)) return false;
+  }
+  return true;
+}
+
+// Absolute, no "." or ".." components: what the file names means must be obvious from the text.
+std::optional<std::string> pathProblem(std::string_view p) {
+  if (p.empty() || p[0] != '/') return "must be an absolute path";
+  std::size_t start = 1;
+  while (start <= p.size()) {
+    std::size_t end = p.find('/', start);
+    if (end == std::string_view::npos) end = p.size();
+    std::string_view part = p.substr(start, end - start);
+    if (part == "." || part == "..") return "must not contain '.' or '..' components";
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+void readPath(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
+  std::string value;
+  if (!r.readString(key, value, presence, kMaxPathBytes)) return;
+  if (auto problem = pathProblem(value)) {
+    r.report(key, *problem + ", got " + yamlQuote(value));
+    return;
+  }
+  while (value.size() > 1 && value.back() == '/') value.pop_back();
+  out = std::move(value);
+}
+
+void readIp(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
+  std::string value;
+  if (!r.readString(key, value, presence, 64)) return;
+  std::string canonical = canonicalIpAddress(value);
+  if (canonical.empty()) {
+    r.report(key, "expected an IPv4 or IPv6 address, got " + yamlQuote(value));
+    return;
+  }
+  out = std::move(canonical);
+}
+
+void readGroup(YamlMapReader& r, std::string_view key, std::string& out) {
+  std::string value;
+  if (!r.readString(key, value)) return;
+  if (!isGroupName(value)) {
+    r.report(key, "expected a group name ([a-z_][a-z0-9_-]{0,31}), got " + yamlQuote(value));
+    return;
+  }
+  out = std::move(value);
+}
+
+void readListener(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("agent_listener");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("agent_listener"), root.issues());
+  readIp(r, "address", cfg.listenAddress, Presence::Optional);
+  r.readUnsigned("port", cfg.listenPort, 0, 65535);
+}
+
+void readAdmin(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("admin");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("admin"), root.issues());
+  readPath(r, "socket", cfg.adminSocket, Presence::Optional);
+  if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
+    r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
+                           " bytes, the limit for a Unix socket path");
+  }
+  readGroup(r, "group", cfg.adminGroup);
+  readGroup(r, "readonly_group", cfg.readonlyGroup);
+}
+
+void readTls(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("tls");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("tls"), root.issues());
+  readPath(r, "cert", cfg.tlsCert, Presence::Optional);
+  readPath(r, "key", cfg.tlsKey, Presence::Optional);
+}
+
+void readLimits(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("limits");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("limits"), root.issues());
+  r.readUnsigned("max_frame_bytes", cfg.maxFrameBytes, 1024, 16 * 1024 * 1024);
+  r.readUnsigned("io_timeout_ms", cfg.ioTimeoutMs, 100, 600000);
+  r.readUnsigned("handshake_timeout_ms", cfg.handshakeTimeoutMs, 100, 120000);
+  r.readUnsigned("session_timeout_ms", cfg.sessionTimeoutMs, 1000, 86400000);
+  r.readUnsigned("max_sessions", cfg.maxSessions, 1, 65536);
+  if (r.readUnsigned("max_sessions_per_source", cfg.maxSessionsPerSource, 1, 65536) &&
+      cfg.maxSessionsPerSource > cfg.maxSessions) {
+    r.report("max_sessions_per_source",
+             "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
+  }
+}
+
+void readApprovals(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("approvals");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("approvals"), root.issues());
+  r.readUnsigned("ttl_hours", cfg.approvalTtlHours, 1, 720);
+}
+
+std::string where(const YamlMark& m) {
+  return "line " + std::to_string(m.line) + ", column " + std::to_string(m.column);
+}
+
+void readSlots(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* seq = root.getSequence("slots");
+  if (seq == nullptr) return;
+  const std::string path = root.pathOf("slots");
+  YamlIssues& issues = root.issues();
+  if (seq->items.size() > kMaxSlots) {
+    issues.add(seq->mark, path, "more than " + std::to_string(kMaxSlots) + " slots");
+    return;
+  }
+  std::map<std::string, YamlMark> ids;
+  std::map<std::string, YamlMark> sources;
+  for (std::size_t i = 0; i < seq->items.size(); ++i) {
+    YamlMapReader r(seq->items[i], yamlIndexPath(path, i), issues);
+    SlotConfig slot;
+    if (r.readString("id", slot.id, Presence::Required, 32)) {
+      if (!isSlug(slot.id)) {
+        r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(slot.id));
+      } else if (auto [it, fresh] = ids.emplace(slot.id, r.markOf("id")); !fresh) {
+        r.report("id", "duplicate slot id " + yamlQuote(slot.id) + " (first at " +
+                           where(it->second) + ")");
+      }
+    }
+    r.readString("label", slot.label, Presence::Optional, 64);
+    readIp(r, "source", slot.source, Presence::Required);
+    if (!slot.source.empty()) {
+      if (auto [it, fresh] = sources.emplace(slot.source, r.markOf("source")); !fresh) {
+        r.report("source", "duplicate slot source " + yamlQuote(slot.source) + " (first at " +
+                               where(it->second) + ")");
+      }
+    }
+    if (slot.label.empty()) slot.label = slot.id;
+    cfg.slots.push_back(std::move(slot));
+  }
+}
+
+void applyDefaults(YamlMapReader& root, BenchConfig& cfg) {
+  if (cfg.stateDir.empty()) return;  // already reported
+  const std::string base = cfg.stateDir == "/" ? "" : cfg.stateDir;
+  if (cfg.adminSocket.empty()) {
+    cfg.adminSocket = base + "/admin.sock";
+    if (cfg.adminSocket.size() > kMaxSocketPathBytes) {
+      root.report("state_dir", "the default admin socket " + yamlQuote(cfg.adminSocket, 128) +
+                                   " is too long for a Unix socket; set admin.socket");
+    }
+  }
+  if (cfg.tlsCert.empty()) cfg.tlsCert = base + "/keys/agent-tls.crt";
+  if (cfg.tlsKey.empty()) cfg.tlsKey = base + "/keys/agent-tls.key";
+}
+
+}  // namespace
+
+std::string canonicalIpAddress(std::string_view text) {
+  if (text.empty() || text.size() > 64) return "";
+  const std::string s(text);
+  char buf[INET6_ADDRSTRLEN] = {};
+  in_addr v4{};
+  if (::inet_pton(AF_INET, s.c_str(), &v4) == 1) {
+    return ::inet_ntop(AF_INET, &v4, buf, sizeof buf) != nullptr ? std::string(buf) : "";
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, s.c_str(), &v6) != 1) return "";
+  // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; both spellings are one peer.
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    std::memcpy(&v4, &v6.s6_addr[12], sizeof v4);
+    return ::inet_ntop(AF_INET, &v4, buf, sizeof buf) != nullptr ? std::string(buf) : "";
+  }
+  return ::inet_ntop(AF_INET6, &v6, buf, sizeof buf) != nullptr ? std::string(buf) : "";
+}
+
+Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& fileName) {
+  YamlIssues issues(fileName);
+  YamlLimits limits;
+  limits.maxBytes = kMaxBenchConfigBytes;
+  std::optional<YamlNode> root = parseYaml(text, issues, limits);
+  if (!root) return issues.toError("config");
+
+  BenchConfig cfg;
+  {
+    YamlMapReader r(*root, "", issues);
+    if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) && !isSlug(cfg.benchId)) {
+      r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
+    }
+    readPath(r, "state_dir", cfg.stateDir, Presence::Required);
+    if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
+        cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
+      r.report("log_level", "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
+    }
+    std::string policy;
+    if (r.readString("policy", policy, Presence::Optional, kMaxPathBytes, /*allowEmpty=*/true) &&
+        !policy.empty()) {
+      readPath(r, "policy", cfg.policyFile, Presence::Optional);
+    }
+    readListener(r, cfg);
+    readAdmin(r, cfg);
+    readTls(r, cfg);
+    readLimits(r, cfg);
+    readApprovals(r, cfg);
+    readSlots(r, cfg);
+    applyDefaults(r, cfg);
+  }  // the reader reports unknown top-level keys here
+  if (!issues.empty()) return issues.toError("config");
+  return cfg;
+}
+
+Result<BenchConfig> loadBenchConfig(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
+  }
+  // A FIFO or device would block or never end; only a plain file is a config file.
+  if (!S_ISREG(st.st_mode)) return makeError("io", path + " is not a regular file");
+  auto text = readFileBounded(path, kMaxBenchConfigBytes);
+  if (!text) return text.error();
+  return parseBenchConfig(*text, path);
+}
+
+}  // namespace pb

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench.yaml: where benchd keeps state, where it listens, who may administer it, its limits and
+// which peer address belongs to which bench slot. Every key is documented in README.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace pb {
+
+struct SlotConfig {
+  std::string id;      // [a-z0-9][a-z0-9-]{0,31}, unique
+  std::string label;   // shown on the kiosk; defaults to id
+  std::string source;  // peer IP that identifies the slot, canonical text form (see README)
+};
+
+struct BenchConfig {
+  std::string benchId;   // bench_id, required, [a-z0-9][a-z0-9-]{0,31}
+  std::string stateDir;  // state_dir, required, absolute, no trailing slash
+  std::string listenAddress = "0.0.0.0";  // agent_listener.address, IPv4/IPv6 literal
+  std::uint16_t listenPort = 8443;         // agent_listener.port; 0 = ephemeral
+  std::string adminSocket;    // admin.socket, default <state_dir>/admin.sock
+  std::string adminGroup;     // admin.group: may change things (root always may); "" = root only
+  std::string readonlyGroup;  // admin.readonly_group: may look; "" = nobody else
+  std::string tlsCert;        // tls.cert, default <state_dir>/keys/agent-tls.crt
+  std::string tlsKey;         // tls.key, default <state_dir>/keys/agent-tls.key
+  std::string policyFile;     // policy: absolute path; "" = built-in secure defaults
+  std::uint32_t maxFrameBytes = 1048576;  // limits.max_frame_bytes, 1 KiB..16 MiB
+  std::uint32_t ioTimeoutMs = 10000;      // limits.io_timeout_ms
+  std::uint32_t handshakeTimeoutMs = 5000;   // limits.handshake_timeout_ms
+  std::uint32_t sessionTimeoutMs = 300000;   // limits.session_timeout_ms
+  std::uint32_t maxSessions = 512;           // limits.max_sessions
+  std::uint32_t maxSessionsPerSource = 8;    // limits.max_sessions_per_source
+  std::uint32_t approvalTtlHours = 24;       // approvals.ttl_hours 1..720
+  std::vector<SlotConfig> slots;             // slots
+  std::string logLevel = "info";             // log_level: debug|info|warn|error
+};
+
+inline constexpr std::size_t kMaxBenchConfigBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxSlots = 256;
+
+// Parses bench.yaml text. On failure Error.code is "config" and Error.message lists every issue,
+// one per line, as "file:line:column: key.path: message".
+Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& fileName);
+
+// Reads (at most kMaxBenchConfigBytes, regular files only) and parses `path`.
+Result<BenchConfig> loadBenchConfig(const std::string& path);
+
+// The canonical text form of an IPv4/IPv6 literal (IPv4-mapped IPv6 becomes plain IPv4), or ""
+// if `text` is not one. Peer addresses must go through this before they are compared with
+// SlotConfig::source.
+std::string canonicalIpAddress(std::string_view text);
+
+}  // namespace pb

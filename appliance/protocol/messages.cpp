@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/messages.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "core/reasons.hpp"
+
+namespace pb {
+
+namespace {
+
+using nlohmann::json;
+
+Error fieldError(std::string_view path, std::string_view what) {
+  return makeError(std::string(reason::kMalformedFrame),
+                   std::string(path) + ": " + std::string(what));
+}
+
+// Reads fields of one JSON object and remembers the first error, so a fromJson reads like the
+// message definition instead of a ladder of early returns.
+class Reader {
+ public:
+  Reader(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {}
+
+  std::string path(std::string_view key) const { return prefix_ + "." + std::string(key); }
+
+  const json* find(std::string_view key, bool required) {
+    auto it = j_.find(key);
+    if (it == j_.end() || (it->is_null() && !required)) {
+      if (required) fail(path(key), "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::string string(std::string_view key) {
+    const json* v = find(key, true);
+    if (!v) return {};
+    return checkString(*v, path(key));
+  }
+
+  std::optional<std::string> optionalString(std::string_view key) {
+    const json* v = find(key, false);
+    if (!v) return std::nullopt;
+    return checkString(*v, path(key));
+  }
+
+  bool boolean(std::string_view key) {
+    const json* v = find(key, true);
+    if (!v) return false;
+    if (!v->is_boolean()) {
+      fail(path(key), "not a boolean");
+      return false;
+    }
+    return v->get<bool>();
+  }
+
+  int integer(const json& v, const std::string& where) {
+    if (!v.is_number_integer()) {
+      fail(where, "not an integer");
+      return 0;
+    }
+    // Both signed and unsigned storage are possible; compare in the type the value has.
+    if (v.is_number_unsigned()) {
+      auto u = v.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+        fail(where, "out of range");
+        return 0;
+      }
+      return static_cast<int>(u);
+    }
+    auto s = v.get<std::int64_t>();
+    if (s < 0 || s > std::numeric_limits<int>::max()) {
+      fail(where, "out of range");
+      return 0;
+    }
+    return static_cast<int>(s);
+  }
+
+  int integer(std::string_view key) {
+    const json* v = find(key, true);
+    if (!v) return 0;
+    return integer(*v, path(key));
+  }
+
+  const json* array(std::string_view key, std::size_t maxItems) {
+    const json* v = find(key, true);
+    if (!v) return nullptr;
+    if (!v->is_array()) {
+      fail(path(key), "not an array");
+      return nullptr;
+    }
+    if (v->size() > maxItems) {
+      fail(path(key), "more than " + std::to_string(maxItems) + " entries");
+      return nullptr;
+    }
+    return v;
+  }
+
+  const json* object(std::string_view key) {
+    const json* v = find(key, true);
+    if (!v) return nullptr;
+    if (!v->is_object()) {
+      fail(path(key), "not an object");
+      return nullptr;
+    }
+    return v;
+  }
+
+  std::string checkString(const json& v, const std::string& where) {
+    if (!v.is_string()) {
+      fail(where, "not a string");
+      return {};
+    }
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.size() > kMaxFieldLength) {
+      fail(where, "longer than " + std::to_string(kMaxFieldLength) + " bytes");
+      return {};
+    }
+    return s;
+  }
+
+  void fail(const std::string& where, std::string_view what) {
+    if (!error_) error_ = fieldError(where, what);
+  }
+  void adopt(const std::optional<Error>& e) {
+    if (!error_ && e) error_ = e;
+  }
+
+  [[nodiscard]] const std::optional<Error>& error() const { return error_; }
+
+ private:
+  const json& j_;
+  std::string prefix_;
+  std::optional<Error> error_;
+};
+
+// Checks that `j` is an object of the expected type. The message name doubles as the error prefix.
+std::optional<Error> checkEnvelope(const json& j, std::string_view type) {
+  if (!j.is_object()) return fieldError(type, "not a JSON object");
+  auto it = j.find("type");
+  if (it == j.end() || !it->is_string()) return fieldError(std::string(type) + ".type", "missing");
+  if (it->get_ref<const std::string&>() != type) {
+    // Which message the peer sent is untrusted: never echo it into the error text.
+    return makeError(std::string(reason::kUnexpectedMessage),
+                     "expected a \"" + std::string(type) + "\" message");
+  }
+  return std::nullopt;
+}
+
+bool isReasonCode(const std::string& s) {
+  return s.size() == 7 && s.compare(0, 3, "PB-") == 0 &&
+         std::all_of(s.begin() + 3, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<Error> readIdentity(const json& j, const std::string& prefix, IdentityFacts& out) {
+  Reader r(j, prefix);
+  out.serial = r.string("serial");
+  out.smbiosUuid = r.string("smbios_uuid");
+  out.model = r.string("model");
+  out.vendor = r.string("vendor");
+  out.boardSerial = r.string("board_serial");
+  if (const json* macs = r.array("macs", kMaxMacs)) {
+    for (std::size_t i = 0; i < macs->size(); ++i) {
+      out.macs.push_back(r.checkString((*macs)[i], r.path("macs") + "[" + std::to_string(i) + "]"));
+    }
+  }
+  return r.error();
+}
+
+}  // namespace
+
+std::string_view messageType(const json& frame) {
+  if (!frame.is_object()) return {};
+  auto it = frame.find("type");
+  if (it == frame.end() || !it->is_string()) return {};
+  return it->get_ref<const std::string&>();
+}
+
+json Hello::toJson() const {
+  json j{{"type", msg::kHello},
+         {"versions", versions},
+         {"agent", agent},
+         {"identity",
+          {{"serial", identity.serial},
+           {"smbios_uuid", identity.smbiosUuid},
+           {"model", identity.model},
+           {"vendor", identity.vendor},
+           {"board_serial", identity.boardSerial},
+           {"macs", identity.macs}}}};
+  if (resumeSession) j["resume_session"] = *resumeSession;
+  return j;
+}
+
+Result<Hello> Hello::fromJson(const json& j) {
+  if (auto e = checkEnvelope(j, msg::kHello)) return *e;
+  Hello h;
+  Reader r(j, "hello");
+  if (const json* versions = r.array("versions", kMaxVersions)) {
+    if (versions->empty()) r.fail(r.path("versions"), "empty");
+    for (std::size_t i = 0; i < versions->size(); ++i) {
+      h.versions.push_back(
+          r.integer((*versions)[i], r.path("versions") + "[" + std::to_string(i) + "]"));
+    }
+  }
+  h.agent = r.string("agent");
+  if (const json* id = r.object("identity"))
+    r.adopt(readIdentity(*id, r.path("identity"), h.identity));
+  h.resumeSession = r.optionalString("resume_session");
+  if (r.error()) return *r.error();
+  return h;
+}
+
+json Welcome::toJson() const {
+  return json{{"type", msg::kWelcome},
+              {"version", version},
+              {"session_id", sessionId},
+              {"bench_id", benchId}};
+}
+
+Result<Welcome> Welcome::fromJson(const json& j) {
+  if (auto e = checkEnvelope(j, msg::kWelcome)) return *e;
+  Welcome w;
+  Reader r(j, "welcome");
+  w.version = r.integer("version");
+  w.sessionId = r.string("session_id");
+  w.benchId = r.string("bench_id");
+  if (!r.error() && w.sessionId.empty()) r.fail(r.path("session_id"), "empty");
+  if (r.error()) return *r.error();
+  return w;
+}
+
+json Verdict::toJson() const {
+  return json{{"type", msg::kVerdict},
+              {"state", state},
+              {"code", code},
+              {"message", message},
+              {"remediation", remediation},
+              {"retryable", retryable},
+              {"device_id", deviceId},
+              {"final", isFinal}};
+}
+
+Result<Verdict> Verdict::fromJson(const json& j) {
+  if (auto e = checkEnvelope(j, msg::kVerdict)) return *e;
+  Verdict v;
+  Reader r(j, "verdict");
+  v.state = r.string("state");
+  v.code = r.string("code");
+  v.message = r.string("message");
+  v.remediation = r.string("remediation");
+  v.retryable = r.boolean("retryable");
+  v.deviceId = r.string("device_id");
+  v.isFinal = r.boolean("final");
+  if (!r.error() && v.state.empty()) r.fail(r.path("state"), "empty");
+  if (!r.error() && !v.code.empty() && !isReasonCode(v.code)) {
+    r.fail(r.path("code"), "not a PB-xxxx reason code");
+  }
+  if (r.error()) return *r.error();
+  return v;
+}
+
+json ErrorFrame::toJson() const {
+  return json{{"type", msg::kError}, {"code", code}, {"message", message}};
+}
+
+Result<ErrorFrame> ErrorFrame::fromJson(const json& j) {
+  if (auto e = checkEnvelope(j, msg::kError)) return *e;
+  ErrorFrame f;
+  Reader r(j, "error");
+  f.code = r.string("code");
+  f.message = r.string("message");
+  if (!r.error() && !isReasonCode(f.code)) r.fail(r.path("code"), "not a PB-xxxx reason code");
+  if (r.error()) return *r.error();
+  return f;
+}
+
+std::optional<int> negotiateVersion(const Hello& hello) {
+  // The appliance speaks exactly {kProtocolVersion}; when it grows, pick the highest common one.
+  constexpr int kSupported[] = {kProtocolVersion};
+  std::optional<int> best;
+  for (int v : hello.versions) {
+    for (int s : kSupported) {
+      if (v == s && (!best || v > *best)) best = v;
+    }
+  }
+  return best;
+}
+
+}  // namespace pb

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "registry/registry_import.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "core/clock.hpp"
+
+namespace pb {
+
+namespace {
+
+constexpr std::string_view kSerial = "serial";
+constexpr std::string_view kUuid = "smbios_uuid";
+constexpr std::string_view kModel = "model";
+constexpr std::string_view kOwner = "owner";
+constexpr std::string_view kEmail = "owner_email";
+constexpr std::string_view kTenant = "tenant";
+constexpr std::string_view kEk = "ek_sha256";
+constexpr std::string_view kFrom = "window_from";
+constexpr std::string_view kUntil = "window_until";
+
+// Column order here is the order errors are reported in for one row.
+constexpr std::array<std::string_view, 9> kColumns{kSerial, kUuid,  kModel, kOwner, kEmail,
+                                                   kTenant, kEk,    kFrom,  kUntil};
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+bool isOptionalColumn(std::string_view c) { return c == kEk; }
+std::size_t columnIndex(std::string_view c) {
+  return static_cast<std::size_t>(std::find(kColumns.begin(), kColumns.end(), c) -
+                                  kColumns.begin());
+}
+bool isKnownColumn(std::string_view c) {
+  return std::find(kColumns.begin(), kColumns.end(), c) != kColumns.end();
+}
+
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lowerAscii(c);
+  return out;
+}
+
+bool isHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// True when `s` is well-formed UTF-8 without control characters: C0, DEL, C1, and the bidi
+// override/isolate controls that can make a name on the kiosk read differently from its bytes.
+bool isPrintableUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      if (b0 < 0x20 || b0 == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      len = 2;
+      cp = b0 & 0x1fu;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      len = 3;
+      cp = b0 & 0x0fu;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      len = 4;
+      cp = b0 & 0x07u;
+    } else {
+      return false;  // continuation byte, overlong lead (c0/c1) or beyond U+10FFFF
+    }
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0u) != 0x80u) return false;
+      cp = (cp << 6) | (b & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) return false;
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;  // surrogates are not characters
+    if (cp >= 0x80 && cp <= 0x9f) return false;      // C1 controls
+    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool isPrintableAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+std::string fieldName(std::string_view f) { return std::string(f); }
+
+// ---- row validation (shared by both formats and by validateRegistryRow) ----
+
+void checkText(std::string_view field, const std::string& value, std::size_t maxLen,
+               bool asciiOnly, int line, std::vector<RowError>& out) {
+  if (value.empty()) {
+    out.push_back({line, fieldName(field), fieldName(field) + " is required"});
+  } else if (value.size() > maxLen) {
+    out.push_back({line, fieldName(field),
+                   fieldName(field) + " is longer than " + std::to_string(maxLen) + " bytes"});
+  } else if (asciiOnly ? !isPrintableAscii(value) : !isPrintableUtf8(value)) {
+    out.push_back({line, fieldName(field),
+                   fieldName(field) + (asciiOnly ? " must be printable ASCII"
+                                                 : " contains control characters or invalid UTF-8")});
+  } else if (trim(value).size() != value.size()) {
+    out.push_back({line, fieldName(field), fieldName(field) + " has leading or trailing spaces"});
+  }
+}
+
+void checkSerial(const std::string& serial, int line, std::vector<RowError>& out) {
+  std::size_t before = out.size();
+  checkText(kSerial, serial, kMaxRegistryTextField, true, line, out);
+  if (out.size() == before && isBogusSerial(serial)) {
+    out.push_back({line, fieldName(kSerial),
+                   "serial '" + serial + "' is a firmware placeholder, not a real serial number"});
+  }
+}
+
+void checkUuid(const std::string& uuid, int line, std::vector<RowError>& out) {
+  if (uuid.empty()) {
+    out.push_back({line, fieldName(kUuid), "smbios_uuid is required"});
+    return;
+  }
+  auto canon = canonicalUuid(uuid);
+  if (!canon || *canon != uuid) {
+    out.push_back({line, fieldName(kUuid),
+                   "smbios_uuid is not a UUID in lower-case 8-4-4-4-12 form"});
+  } else if (isBogusUuid(uuid)) {
+    out.push_back({line, fieldName(kUuid),
+                   "smbios_uuid " + uuid + " is a firmware default, not a unique UUID"});
+  }
+}
+
+void checkEmail(const std::string& email, int line, std::vector<RowError>& out) {
+  std::size_t before = out.size();
+  checkText(kEmail, email, kMaxRegistryEmail, false, line, out);
+  if (out.size() != before) return;
+  auto at = email.find('@');
+  bool ok = at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
+            email.find_first_of(" \t") == std::string::npos;
+  if (ok) {
+    std::string_view domain = std::string_view(email).substr(at + 1);
+    auto dot = domain.find('.');
+    ok = dot != std::string_view::npos && domain.front() != '.' && domain.back() != '.' &&
+         domain.find("..") == std::string_view::npos;
+  }
+  if (!ok) {
+    out.push_back({line, fieldName(kEmail),
+                   "owner_email '" + email + "' is not an address like name@example.org"});
+  }
+}
+
+void checkEk(const std::string& ek, int line, std::vector<RowError>& out) {
+  if (ek.empty()) return;
+  bool ok = ek.size() == 64 && std::all_of(ek.begin(), ek.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            });
+  if (!ok) {
+    out.push_back({line, fieldName(kEk),
+                   "ek_sha256 must be empty or 64 lower-case hex digits (a SHA-256)"});
+  }
+}
+
+// `skip` names fields that already failed to parse (their error was reported by the parser).
+void validateInto(const RegistryRow& row, const std::set<std::string_view>& skip,
+                  std::vector<RowError>& out) {
+  const int line = row.line;
+  if (!skip.count(kSerial)) checkSerial(row.serial, line, out);
+  if (!skip.count(kUuid)) checkUuid(row.smbiosUuid, line, out);
+  if (!skip.count(kModel)) checkText(kModel, row.model, kMaxRegistryTextField, false, line, out);
+  if (!skip.count(kOwner)) checkText(kOwner, row.owner, kMaxRegistryTextField, false, line, out);
+  if (!skip.count(kEmail)) checkEmail(row.ownerEmail, line, out);
+  if (!skip.count(kTenant)) checkText(kTenant, row.tenant, kMaxRegistryTextField, false, line, out);
+  if (!skip.count(kEk)) checkEk(row.ekSha256, line, out);
+  if (!skip.count(kFrom) && !skip.count(kUntil) && row.windowUntil <= row.windowFrom) {
+    out.push_back({line, fieldName(kUntil),
+                   "window_until (" + formatUtc(row.windowUntil) + ") must be after window_from (" +
+                       formatUtc(row.windowFrom) + ")"});
+  }
+}
+
+// ---- format-independent row building ----
+
+struct RawField {
+  std::string value;
+  int line = 0;
+  bool present = false;
+};
+using RawRow = std::map<std::string_view, RawField>;  // keys from kColumns
+
+class RowBuilder {
+ public:
+  RowBuilder(std::int64_t now, RegistryParse& out) : now_(now), out_(out) {}
+
+  // `rowLine` is where the record starts; each field may carry a more precise line (YAML).
+  void add(const RawRow& raw, int rowLine) {
+    RegistryRow row;
+    row.line = rowLine;
+    auto lineOf = [&](std::string_view f) {
+      auto it = raw.find(f);
+      return (it != raw.end() && it->second.line > 0) ? it->second.line : rowLine;
+    };
+    auto valueOf = [&](std::string_view f) {
+      auto it = raw.find(f);
+      return it == raw.end() ? std::string() : std::string(trim(it->second.value));
+    };
+
+    std::vector<RowError> errors;
+    std::set<std::string_view> skip;
+    row.serial = valueOf(kSerial);
+    row.model = valueOf(kModel);
+    row.owner = valueOf(kOwner);
+    row.ownerEmail = valueOf(kEmail);
+    row.tenant = valueOf(kTenant);
+    row.ekSha256 = lowerAscii(valueOf(kEk));
+
+    std::string uuid = valueOf(kUuid);
+    if (uuid.empty()) {
+      row.smbiosUuid.clear();
+    } else if (auto canon = canonicalUuid(uuid)) {
+      row.smbiosUuid = *canon;
+    } else {
+      errors.push_back({rowLine, fieldName(kUuid),
+                        "smbios_uuid '" + uuid + "' is not a UUID (expected 8-4-4-4-12 hex digits)"});
+      skip.insert(kUuid);
+    }
+    parseWindow(kFrom, valueOf(kFrom), row.windowFrom, rowLine, errors, skip);
+    parseWindow(kUntil, valueOf(kUntil), row.windowUntil, rowLine, errors, skip);
+
+    validateInto(row, skip, errors);
+
+    std::string serialKey = lowerAscii(row.serial);
+    checkDuplicate(serialKey, lineOf(kSerial), kSerial, "serial " + row.serial, seenSerials_,
+                   errors);
+    if (!skip.count(kUuid)) {
+      checkDuplicate(row.smbiosUuid, lineOf(kUuid), kUuid, "smbios_uuid " + row.smbiosUuid,
+                     seenUuids_, errors);
+    }
+
+    // Report a row's problems in column order, whichever check found them.
+    std::stable_sort(errors.begin(), errors.end(), [](const RowError& a, const RowError& b) {
+      return columnIndex(a.field) < columnIndex(b.field);
+    });
+    for (auto& e : errors) {
+      e.line = lineOf(e.field);
+      out_.errors.push_back(std::move(e));
+    }
+    if (errors.empty()) {
+      if (row.windowUntil <= now_) {
+        out_.warnings.push_back({lineOf(kUntil), fieldName(kUntil),
+                                 "the enrollment window closed at " + formatUtc(row.windowUntil) +
+                                     "; this device cannot enroll until the window is changed"});
+      }
+      out_.rows.push_back(std::move(row));
+    }
+  }
+
+ private:
+  static void parseWindow(std::string_view field, const std::string& text, std::int64_t& value,
+                          int line, std::vector<RowError>& errors,
+                          std::set<std::string_view>& skip) {
+    if (text.empty()) {
+      errors.push_back({line, fieldName(field), fieldName(field) + " is required"});
+      skip.insert(field);
+    } else if (!parseUtc(text, value)) {
+      errors.push_back({line, fieldName(field),
+                        fieldName(field) + " '" + text.substr(0, 64) +
+                            "' is not a UTC date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+                            "YYYY-MM-DD HH:MM:SS)"});
+      skip.insert(field);
+    }
+  }
+
+  static void checkDuplicate(const std::string& key, int line, std::string_view field,
+                             const std::string& what, std::map<std::string, int>& seen,
+                             std::vector<RowError>& errors) {
+    if (key.empty()) return;
+    auto [it, inserted] = seen.emplace(key, line);
+    if (!inserted) {
+      errors.push_back({line, fieldName(field),
+                        what + " already appears on line " + std::to_string(it->second)});
+    }
+  }
+
+  std::int64_t now_;
+  RegistryParse& out_;
+  std::map<std::string, int> seenSerials_;  // lower-cased serial -> first line
+  std::map<std::string, int> seenUuids_;
+};
+
+void tooManyRows(RegistryParse& out, int line) {
+  out.rows.clear();
+  out.warnings.clear();
+  out.errors.assign(1, RowError{line, "",
+                                "the register has more than " + std::to_string(kMaxRegistryRows) +
+                                    " rows; split it into smaller files"});
+}
+
+// ---- CSV (RFC 4180) ----
+
+struct CsvRecord {
+  int line = 0;
+  std::vector<std::string> fields;
+  bool blank = false;  // an empty line (skipped)
+};
+
+// Splits `text` into records. Quoting errors are reported per record; the reader resynchronises at
+// the next line break outside quotes.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : text_(text) {}
+
+  bool atEnd() const { return pos_ >= text_.size(); }
+
+  // Reads one record; returns false with `error` set when it is malformed.
+  bool next(CsvRecord& rec, std::string& error) {
+    rec = CsvRecord{};
+    rec.line = line_;
+    error.clear();
+    std::string field;
+    bool quotedAny = false;
+    for (;;) {
+      if (pos_ >= text_.size()) {
+        rec.fields.push_back(std::move(field));
+        break;
+      }
+      char c = text_[pos_];
+      if (c == '"' && !fieldQuoted_ && trim(field).empty()) {
+        field.clear();  // spaces before an opening quote are layout, not content
+        if (!readQuoted(field, error)) return skipLine(rec);
+        fieldQuoted_ = true;
+        quotedAny = true;
+        continue;
+      }
+      if (c == ',') {
+        rec.fields.push_back(std::move(field));
+        field.clear();
+        fieldQuoted_ = false;
+        ++pos_;
+        continue;
+      }
+      if (c == '\r' || c == '\n') {
+        rec.fields.push_back(std::move(field));
+        consumeLineBreak();
+        break;
+      }
+      if (fieldQuoted_) {
+        // Spaces after a closing quote are tolerated (spreadsheets emit them); nothing else is.
+        if (c == ' ' || c == '\t') {
+          ++pos_;
+          continue;
+        }
+        error = "unexpected text after a closing quote";
+        return skipLine(rec);
+      }
+      if (c == '"') {
+        error = "a quote inside an unquoted field (quote the whole field and double the quote)";
+        return skipLine(rec);
+      }
+      field.push_back(c);
+      ++pos_;
+    }
+    fieldQuoted_ = false;
+    rec.blank = !quotedAny && rec.fields.size() == 1 && trim(rec.fields[0]).empty();
+    return true;
+  }
+
+ private:
+  bool readQuoted(std::string& field, std::string& error) {
+    const int openLine = line_;
+    ++pos_;  // opening quote
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '"') {
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+          field.push_back('"');
+          pos_ += 2;
+          continue;
+        }
+        ++pos_;
+        return true;
+      }
+      if (c == '\n' || (c == '\r' && (pos_ + 1 >= text_.size() || text_[pos_ + 1] != '\n'))) {
+        ++line_;
+      }
+      field.push_back(c);
+      ++pos_;
+    }
+    error = "a quoted field opened on line " + std::to_string(openLine) + " is never closed";
+    return false;
+  }
+
+  void consumeLineBreak() {
+    if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
+
+  // Drops the rest of a malformed record up to the next line break.
+  bool skipLine(CsvRecord& rec) {
+    fieldQuoted_ = false;
+    while (pos_ < text_.size() && text_[pos_] != '\r' && text_[pos_] != '\n') ++pos_;
+    if (pos_ < text_.size()) consumeLineBreak();
+    rec.fields.clear();
+    return false;
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+  bool fieldQuoted_ = false;
+};
+
+void parseCsv(std::string_view text, std::int64_t now, RegistryParse& out) {
+  CsvReader reader(text);
+  CsvRecord rec;
+  std::string error;
+
+  // Header: the first non-blank record.
+  bool haveHeader = false;
+  while (!reader.atEnd()) {
+    if (!reader.next(rec, error)) {
+      out.errors.push_back({rec.line, "", "header: " + error});
+      return;
+    }
+    if (!rec.blank) {
+      haveHeader = true;
+      break;
+    }
+  }
+  if (!haveHeader) {
+    out.errors.push_back({1, "", "the file is empty: a header row naming the columns is required"});
+    return;
+  }
+  const int headerLine = rec.line;
+  std::vector<std::string_view> columns;  // index -> column name (points into kColumns)
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+    std::string name = lowerAscii(trim(rec.fields[i]));
+    auto it = std::find(kColumns.begin(), kColumns.end(), name);
+    if (name.empty()) {
+      out.errors.push_back({headerLine, "", "column " + std::to_string(i + 1) + " has no name"});
+    } else if (it == kColumns.end()) {
+      out.errors.push_back({headerLine, name.substr(0, 64),
+                            "unknown column '" + name.substr(0, 64) + "'"});
+    } else if (!seen.insert(*it).second) {
+      out.errors.push_back({headerLine, name, "column '" + name + "' appears twice"});
+    }
+    columns.push_back(it == kColumns.end() ? std::string_view() : *it);
+  }
+  for (auto c : kColumns) {
+    if (!isOptionalColumn(c) && !seen.count(c)) {
+      out.errors.push_back({headerLine, fieldName(c), "missing required column '" +
+                                                          fieldName(c) + "'"});
+    }
+  }
+  if (!out.errors.empty()) return;  // rows cannot be read reliably without a sound header
+
+  RowBuilder builder(now, out);
+  std::size_t rows = 0;
+  while (!reader.atEnd()) {
+    if (!reader.next(rec, error)) {
+      out.errors.push_back({rec.line, "", error});
+      if (++rows > kMaxRegistryRows) return tooManyRows(out, rec.line);
+      continue;
+    }
+    if (rec.blank) continue;
+    if (++rows > kMaxRegistryRows) return tooManyRows(out, rec.line);
+    if (rec.fields.size() != columns.size()) {
+      out.errors.push_back({rec.line, "",
+                            "row has " + std::to_string(rec.fields.size()) +
+                                " fields but the header has " + std::to_string(columns.size())});
+      continue;
+    }
+    RawRow raw;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      raw[columns[i]] = RawField{std::move(rec.fields[i]), rec.line, true};
+    }
+    builder.add(raw, rec.line);
+  }
+}
+
+// ---- YAML ----
+
+int lineOf(const YAML::Mark& m) { return m.is_null() ? 0 : m.line + 1; }
+
+void parseYamlDevice(const YAML::Node& item, RowBuilder& builder, RegistryParse& out) {
+  const int rowLine = lineOf(item.Mark());
+  if (!item.IsMap()) {
+    out.errors.push_back({rowLine, "",
+                          "each device must be a mapping of column names to values"});
+    return;
+  }
+  RawRow raw;
+  bool bad = false;
+  for (const auto& kv : item) {
+    const int keyLine = lineOf(kv.first.Mark());
+    if (!kv.first.IsScalar()) {
+      out.errors.push_back({keyLine, "", "keys must be plain column names"});
+      bad = true;
+      continue;
+    }
+    const std::string& key = kv.first.Scalar();
+    if (!isKnownColumn(key)) {
+      out.errors.push_back({keyLine, key.substr(0, 64), "unknown key '" + key.substr(0, 64) + "'"});
+      bad = true;
+      continue;
+    }
+    auto column = *std::find(kColumns.begin(), kColumns.end(), key);
+    if (raw.count(column)) {
+      out.errors.push_back({keyLine, key, "key '" + key + "' appears twice in this device"});
+      bad = true;
+      continue;
+    }
+    int valueLine = lineOf(kv.second.Mark());
+    if (valueLine == 0) valueLine = keyLine;  // an empty value has no mark of its own
+    if (kv.second.IsNull()) {
+      raw[column] = RawField{"", valueLine, true};
+    } else if (kv.second.IsScalar()) {
+      raw[column] = RawField{kv.second.Scalar(), valueLine, true};
+    } else {
+      out.errors.push_back({valueLine, key, key + " must be a single value, not a list or mapping"});
+      bad = true;
+      raw[column] = RawField{"", valueLine, true};
+    }
+  }
+  if (bad) return;
+  builder.add(raw, rowLine);
+}
+
+void parseYaml(std::string_view text, std::int64_t now, RegistryParse& out) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    out.errors.push_back({lineOf(e.mark), "", "YAML syntax error: " + e.msg});
+    return;
+  }
+  if (docs.empty() || docs[0].IsNull()) {
+    out.errors.push_back({1, "", "the file is empty: expected a list of devices"});
+    return;
+  }
+  if (docs.size() > 1) {
+    out.errors.push_back({lineOf(docs[1].Mark()), "", "only one YAML document is allowed"});
+    return;
+  }
+  YAML::Node root = docs[0];
+  YAML::Node list;
+  if (root.IsMap()) {
+    bool found = false;
+    for (const auto& kv : root) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "devices") {
+        list = kv.second;
+        found = true;
+      } else {
+        std::string key = kv.first.IsScalar() ? kv.first.Scalar().substr(0, 64) : "";
+        out.errors.push_back({lineOf(kv.first.Mark()), key,
+                              "unknown top-level key '" + key + "' (expected 'devices')"});
+      }
+    }
+    if (!found && out.errors.empty()) {
+      out.errors.push_back({lineOf(root.Mark()), "devices", "missing 'devices' list"});
+    }
+    if (!out.errors.empty()) return;
+    if (list.IsNull()) return;  // `devices:` with nothing under it: an empty register
+  } else {
+    list = root;
+  }
+  if (!list.IsSequence()) {
+    out.errors.push_back({lineOf(list.Mark()), "",
+                          "expected a list of devices (a sequence of mappings)"});
+    return;
+  }
+  if (list.size() > kMaxRegistryRows) {
+    std::size_t i = 0;
+    int line = 0;
+    for (const auto& item : list) {
+      if (i++ == kMaxRegistryRows) {
+        line = lineOf(item.Mark());
+        break;
+      }
+    }
+    return tooManyRows(out, line);
+  }
+  RowBuilder builder(now, out);
+  for (const auto& item : list) parseYamlDevice(item, builder, out);
+}
+
+}  // namespace
+
+RegistryParse parseRegistry(std::string_view text, RegistryFormat format, std::int64_t now) {
+  RegistryParse out;
+  if (text.size() > kMaxRegistryBytes) {
+    out.errors.push_back({0, "", "the register file is larger than 16 MiB"});
+    return out;
+  }
+  if (text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
+  try {
+    if (format == RegistryFormat::Csv) {
+      parseCsv(text, now, out);
+    } else {
+      parseYaml(text, now, out);
+    }
+  } catch (const std::exception& e) {
+    // yaml-cpp reports some problems (e.g. nesting too deep) by throwing from iteration too.
+    out.rows.clear();
+    out.errors.push_back({0, "", std::string("the register could not be read: ") + e.what()});
+  } catch (...) {
+    out.rows.clear();
+    out.errors.push_back({0, "", "the register could not be read"});
+  }
+  if (!out.errors.empty()) out.rows.clear();
+  return out;
+}
+
+std::optional<RegistryFormat> registryFormatForFile(const std::string& fileName) {
+  auto slash = fileName.find_last_of('/');
+  std::string base = slash == std::string::npos ? fileName : fileName.substr(slash + 1);
+  auto dot = base.find_last_of('.');
+  if (dot == std::string::npos || dot == 0) return std::nullopt;
+  std::string ext = lowerAscii(std::string_view(base).substr(dot + 1));
+  if (ext == "csv") return RegistryFormat::Csv;
+  if (ext == "yaml" || ext == "yml") return RegistryFormat::Yaml;
+  return std::nullopt;
+}
+
+std::vector<RowError> validateRegistryRow(const RegistryRow& row) {
+  std::vector<RowError> out;
+  validateInto(row, {}, out);
+  return out;
+}
+
+bool isBogusSerial(std::string_view serial) {
+  // Compared without case, spaces and punctuation so "To be filled by O.E.M." and
+  // "TO BE FILLED BY OEM" are the same placeholder.
+  static const std::set<std::string, std::less<>> kPlaceholders{
+      "tobefilledbyoem",     "defaultstring", "0123456789",    "123456789",
+      "1234567890",          "systemserialnumber", "chassisserialnumber",
+      "baseboardserialnumber", "serialnumber", "notspecified",  "notapplicable",
+      "notavailable",        "none",          "na",            "null",
+      "unknown",             "invalid",       "empty",         "oem",
+      "default",             "tbd"};
+  std::string key;
+  for (char c : trim(serial)) {
+    if (c == ' ' || c == '.' || c == '_' || c == '-' || c == '/' || c == '\t') continue;
+    key.push_back(lowerAscii(c));
+  }
+  if (key.empty()) return true;
+  if (std::all_of(key.begin(), key.end(), [&](char c) { return c == key.front(); })) return true;
+  return kPlaceholders.count(key) != 0;
+}
+
+bool isBogusUuid(std::string_view text) {
+  auto canon = canonicalUuid(text);
+  if (!canon) return true;
+  static const std::set<std::string, std::less<>> kDefaults{
+      "03000200-0400-0500-0006-000700080009",  // AMI board default
+      "00020003-0004-0005-0006-000700080009",  // the same, byte-swapped as some tools print it
+      "12345678-1234-5678-90ab-cddeefaabbcc",  // vendor template default
+  };
+  if (kDefaults.count(*canon)) return true;
+  std::string digits;
+  for (char c : *canon) {
+    if (c != '-') digits.push_back(c);
+  }
+  return std::all_of(digits.begin(), digits.end(), [&](char c) { return c == digits.front(); });
+}
+
+std::optional<std::string> canonicalUuid(std::string_view text) {
+  text = trim(text);
+  if (text.size() == 38 && text.front() == '{' && text.back() == '}') {
+    text = text.substr(1, 36);
+  }
+  if (text.size() != 36) return std::nullopt;
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return std::nullopt;
+    } else if (!isHex(c)) {
+      return std::nullopt;
+    }
+    out.push_back(lowerAscii(c));
+  }
+  return out;
+}
+
+}  // namespace pb

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "session/session_manager.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+#include "core/reasons.hpp"
+#include "protocol/messages.hpp"
+#include "registry/registry_import.hpp"
+
+namespace pb {
+
+namespace {
+
+nlohmann::json identityJson(const IdentityFacts& f) {
+  return {{"serial", f.serial},  {"smbios_uuid", f.smbiosUuid}, {"model", f.model},
+          {"vendor", f.vendor},  {"board_serial", f.boardSerial}, {"macs", f.macs}};
+}
+
+Verdict makeVerdict(const SessionRecord& s, const std::string& deviceId, bool final) {
+  Verdict v;
+  v.state = std::string(toString(s.state));
+  v.code = s.reasonCode;
+  if (const Reason* r = findReason(s.reasonCode)) {
+    v.message = std::string(r->explanation);
+    v.remediation = std::string(r->remediation);
+  }
+  v.retryable = s.retryable;
+  v.deviceId = deviceId;
+  v.isFinal = final;
+  return v;
+}
+
+}  // namespace
+
+std::shared_ptr<const PolicySnapshot> makePolicySnapshot(Policy policy) {
+  auto snap = std::make_shared<PolicySnapshot>();
+  snap->hash = policyHash(policy);
+  snap->admission.tenantId = policy.tenantId;
+  snap->admission.requirePreRegistration = policy.enrollment.requirePreRegistration;
+  snap->admission.requireApprovalFirstEnrollment =
+      policy.enrollment.requireApprovalFirstEnrollment;
+  snap->admission.requireApprovalReEnrollment = policy.enrollment.requireApprovalReEnrollment;
+  snap->admission.extraBogusSerials = policy.identity.extraBogusSerials;
+  for (const auto& u : policy.identity.extraBogusUuids) {
+    snap->admission.extraBogusUuids.push_back(canonicalUuid(u).value_or(u));
+  }
+  snap->policy = std::move(policy);
+  return snap;
+}
+
+// Removes a session from the live view however the coroutine ends.
+class SessionManager::LiveGuard {
+ public:
+  LiveGuard(std::map<std::string, Live>& live, std::string id) : live_(live), id_(std::move(id)) {}
+  ~LiveGuard() { live_.erase(id_); }
+  LiveGuard(const LiveGuard&) = delete;
+  LiveGuard& operator=(const LiveGuard&) = delete;
+
+ private:
+  std::map<std::string, Live>& live_;
+  std::string id_;
+};
+
+SessionManager::SessionManager(Store& store, const Clock& clock, Logger& log,
+                               SessionOptions options,
+                               std::shared_ptr<const PolicySnapshot> policy,
+                               std::vector<std::unique_ptr<Stage>> stages)
+    : store_(store),
+      clock_(clock),
+      log_(log),
+      options_(std::move(options)),
+      policy_(std::move(policy)),
+      stages_(std::move(stages)) {}
+
+boost::asio::awaitable<void> SessionManager::sendError(FrameTransport& t, std::string_view code,
+                                                       const std::string& message) {
+  ErrorFrame e;
+  e.code = std::string(code);
+  e.message = message;
+  // Best effort: the peer may already be gone.
+  (void)co_await t.writeFrame(e.toJson(), options_.ioTimeout);
+}
+
+Status SessionManager::record(SessionRecord& s, const std::string& deviceId, DeviceState to,
+                              const std::string& code, bool retryable, bool close,
+                              const std::string& action, nlohmann::json details,
+                              std::int64_t consumeApproval, const std::string& adoptUuid,
+                              const std::string& bindEk) {
+  Transition t;
+  t.sessionId = s.id;
+  t.deviceId = deviceId;
+  t.to = to;
+  t.reasonCode = code;
+  t.retryable = retryable;
+  t.closeSession = close;
+  t.consumeApprovalId = consumeApproval;
+  t.adoptSmbiosUuid = adoptUuid;
+  t.bindEkSha256 = bindEk;
+  t.actor = "session:" + s.id;
+  t.action = action;
+  t.details = std::move(details);
+  Status st = store_.applyTransition(t);
+  if (!st.ok()) {
+    log_.error("session.record_failed", {{"session", s.id}, {"error", st.error().message}});
+    return st;
+  }
+  s.state = to;
+  s.reasonCode = code;
+  s.retryable = retryable;
+  s.open = !close;
+  log_.info("session.transition", {{"session", s.id},
+                                   {"device", deviceId},
+                                   {"slot", s.slot},
+                                   {"state", toString(to)},
+                                   {"code", code}});
+  if (observer_) observer_(SessionEvent{s.id, deviceId, s.slot, to, code});
+  return {};
+}
+
+boost::asio::awaitable<void> SessionManager::handle(std::unique_ptr<FrameTransport> transport) {
+  std::string sessionId;
+  try {
+    co_await run(*transport, sessionId);
+  } catch (const std::exception& e) {
+    // A bug, not an outside condition: log it and fail the session closed.
+    log_.error("session.internal_error", {{"session", sessionId}, {"what", e.what()}});
+  }
+  co_await transport->close();
+}
+
+boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string& sessionId) {
+  const auto io = options_.ioTimeout;
+  Result<nlohmann::json> first = co_await t.readFrame(io);
+  if (!first.ok()) {
+    log_.info("agent.rejected", {{"peer", t.peerAddress()},
+                                 {"code", first.error().code},
+                                 {"error", first.error().message}});
+    if (first.error().code != reason::kPeerClosed && first.error().code != reason::kTimeout) {
+      co_await sendError(t, first.error().code, first.error().message);
+    }
+    co_return;
+  }
+  const std::string type = first->value("type", "");
+  if (type != "hello") {
+    co_await sendError(t, reason::kUnexpectedMessage, "the first message must be hello, got " + type);
+    co_return;
+  }
+  Result<Hello> hello = Hello::fromJson(*first);
+  if (!hello.ok()) {
+    co_await sendError(t, reason::kMalformedFrame, hello.error().message);
+    co_return;
+  }
+  std::optional<int> version = negotiateVersion(*hello);
+  if (!version) {
+    co_await sendError(t, reason::kUnsupportedVersion,
+                       "this appliance speaks protocol version " +
+                           std::to_string(kProtocolVersion));
+    co_return;
+  }
+
+  // The policy this session runs under, whatever reloads happen meanwhile.
+  std::shared_ptr<const PolicySnapshot> policy = policy_;
+  const IdentityFacts& facts = hello->identity;
+  const std::string uuid = canonicalUuid(facts.smbiosUuid).value_or(facts.smbiosUuid);
+
+  Result<std::optional<DeviceRecord>> found = store_.findDeviceBySerial(facts.serial);
+  if (!found.ok()) {
+    co_await sendError(t, reason::kInternalError, "inventory unavailable");
+    co_return;
+  }
+  std::optional<DeviceRecord> device = std::move(*found);
+
+  SessionRecord s;
+  s.deviceId = device ? device->id : "";
+  s.source = t.peerAddress();
+  auto slot = options_.slotBySource.find(s.source);
+  s.slot = slot != options_.slotBySource.end() ? slot->second : "";
+  s.identity = identityJson(facts);
+  if (hello->resumeSession) s.identity["resumed_from"] = *hello->resumeSession;
+  s.policyHash = policy->hash;
+  Result<SessionRecord> created = store_.createSession(s, "session:new");
+  if (!created.ok()) {
+    log_.error("session.create_failed", {{"error", created.error().message}});
+    co_await sendError(t, reason::kInternalError, "inventory unavailable");
+    co_return;
+  }
+  s = std::move(*created);
+  sessionId = s.id;
+
+  // Live view first, before any suspension point, so concurrent sessions see each other.
+  bool claimedElsewhere = false;
+  bool deviceLive = false;
+  for (auto& [id, other] : live_) {
+    if (other.serial != facts.serial) continue;
+    if (other.uuid != uuid) {
+      claimedElsewhere = true;
+      other.contested = true;
+    } else if (device && other.deviceId == device->id) {
+      deviceLive = true;
+    }
+  }
+  live_[s.id] = Live{facts.serial, uuid, device ? device->id : "", claimedElsewhere};
+  LiveGuard guard(live_, s.id);
+
+  Welcome w;
+  w.version = *version;
+  w.sessionId = s.id;
+  w.benchId = options_.benchId;
+  if (!(co_await t.writeFrame(w.toJson(), io)).ok()) {
+    (void)record(s, "", DeviceState::Failed, std::string(reason::kPeerClosed), true, true,
+                 "session.peer_lost", {});
+    co_return;
+  }
+
+  AdmissionInput in;
+  in.facts = facts;
+  in.device = device;
+  in.serialClaimedByOtherSession = claimedElsewhere;
+  in.deviceHasLiveSession = deviceLive;
+  in.now = clock_.nowUnix();
+  if (device) {
+    Result<std::optional<Approval>> approval = store_.activeApproval(device->id);
+    if (approval.ok()) in.approval = std::move(*approval);
+  }
+  AdmissionDecision d = decideAdmission(in, policy->admission);
+  const std::string deviceId = d.touchesDevice && device ? device->id : "";
+  const bool moreToDo = d.state == DeviceState::Identified && !stages_.empty();
+  if (!record(s, deviceId, d.state, d.code, d.retryable, !moreToDo, "admission." +
+              std::string(toString(d.state)), {{"detail", d.detail}}, d.consumeApprovalId,
+              d.adoptSmbiosUuid)
+           .ok()) {
+    co_await sendError(t, reason::kInternalError, "inventory unavailable");
+    co_return;
+  }
+  if (!(co_await t.writeFrame(makeVerdict(s, deviceId, !moreToDo).toJson(), io)).ok() ||
+      !moreToDo) {
+    co_return;
+  }
+
+  StageContext ctx{s, device, facts, *policy, t, clock_, log_, io};
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    Stage& stage = *stages_[i];
+    StageOutcome out = co_await stage.run(ctx);
+    if (live_[s.id].contested && out.to == stage.successState()) {
+      out = StageOutcome{DeviceState::Blocked, std::string(reason::kSerialClaimedTwice), false, "",
+                         {{"detail", "another device claimed this serial during the session"}}};
+    }
+    const bool last = i + 1 == stages_.size() || out.to != stage.successState();
+    if (!record(s, deviceId, out.to, out.code, out.retryable, last,
+                std::string(stage.name()) + "." + std::string(toString(out.to)), out.details, 0,
+                "", out.bindEkSha256)
+             .ok()) {
+      co_await sendError(t, reason::kInternalError, "inventory unavailable");
+      co_return;
+    }
+    if (!(co_await t.writeFrame(makeVerdict(s, deviceId, last).toJson(), io)).ok() || last) {
+      co_return;
+    }
+  }
+}
+
+}  // namespace pb

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs one device session per agent connection:
+//
+//   Hello ─► session `discovered` (durable) ─► Welcome
+//         ─► admission ─► identified | blocked | quarantined | failed   (durable, then Verdict)
+//         ─► each Stage in order (checked, attested, sealed, …)         (durable, then Verdict)
+//
+// Every step is committed with its audit record before the agent hears of it. The manager also
+// keeps the in-memory view of live sessions that admission needs (two devices claiming one serial
+// at once, a device connecting twice).
+//
+// @par Thread Safety
+// All sessions run on one executor (benchd runs its io_context on one thread); no locking.
+#pragma once
+
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "net/frame_transport.hpp"
+#include "session/policy_snapshot.hpp"
+#include "session/stage.hpp"
+#include "store/store.hpp"
+
+namespace pb {
+
+struct SessionEvent {
+  std::string sessionId;
+  std::string deviceId;
+  std::string slot;
+  DeviceState state = DeviceState::Discovered;
+  std::string code;
+};
+
+struct SessionOptions {
+  std::string benchId;
+  std::chrono::milliseconds ioTimeout{10000};
+  std::map<std::string, std::string> slotBySource;  // peer address -> slot id
+};
+
+class SessionManager {
+ public:
+  SessionManager(Store& store, const Clock& clock, Logger& log, SessionOptions options,
+                 std::shared_ptr<const PolicySnapshot> policy,
+                 std::vector<std::unique_ptr<Stage>> stages);
+
+  // Handles one agent connection to the end. Never throws.
+  boost::asio::awaitable<void> handle(std::unique_ptr<FrameTransport> transport);
+
+  void setPolicy(std::shared_ptr<const PolicySnapshot> policy) { policy_ = std::move(policy); }
+  [[nodiscard]] const PolicySnapshot& policy() const { return *policy_; }
+  [[nodiscard]] std::size_t liveSessions() const { return live_.size(); }
+  // Called after every durable state change (kiosk, benchmarks, tests).
+  void setObserver(std::function<void(const SessionEvent&)> observer) {
+    observer_ = std::move(observer);
+  }
+
+ private:
+  struct Live {
+    std::string serial;
+    std::string uuid;
+    std::string deviceId;
+    bool contested = false;  // another device claimed the same serial while this one was live
+  };
+  class LiveGuard;
+
+  boost::asio::awaitable<void> run(FrameTransport& t, std::string& sessionId);
+  boost::asio::awaitable<void> sendError(FrameTransport& t, std::string_view code,
+                                         const std::string& message);
+  Status record(SessionRecord& s, const std::string& deviceId, DeviceState to,
+                const std::string& code, bool retryable, bool close, const std::string& action,
+                nlohmann::json details, std::int64_t consumeApproval = 0,
+                const std::string& adoptUuid = "", const std::string& bindEk = "");
+
+  Store& store_;
+  const Clock& clock_;
+  Logger& log_;
+  SessionOptions options_;
+  std::shared_ptr<const PolicySnapshot> policy_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  std::map<std::string, Live> live_;  // by session id
+  std::function<void(const SessionEvent&)> observer_;
+};
+
+}  // namespace pb

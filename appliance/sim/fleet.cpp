@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/fleet.hpp"
+
+#include <set>
+
+#include "core/files.hpp"
+#include "yaml/yaml_document.hpp"
+
+namespace pb {
+
+namespace {
+
+constexpr std::size_t kMaxDevices = 1024;
+
+// Reads a string scalar; issues an error for anything else.
+bool readString(const YamlEntry& e, const std::string& path, YamlIssues& issues, std::string& out) {
+  if (e.value.kind != YamlKind::Scalar) {
+    issues.add(e.value.mark, path, "expected a string, got " + std::string(yamlKindName(e.value)));
+    return false;
+  }
+  out = e.value.scalar;
+  return true;
+}
+
+void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fleet& fleet,
+                std::set<std::string>& names) {
+  const std::string base = "devices[" + std::to_string(index) + "]";
+  if (node.kind != YamlKind::Mapping) {
+    issues.add(node.mark, base, "expected a mapping, got " + std::string(yamlKindName(node)));
+    return;
+  }
+  FleetDevice d;
+  d.line = node.mark.line;
+  for (const auto& e : node.entries) {
+    const std::string path = base + "." + e.key;
+    if (e.key == "name") {
+      readString(e, path, issues, d.name);
+    } else if (e.key == "source") {
+      readString(e, path, issues, d.source);
+    } else if (e.key == "serial") {
+      readString(e, path, issues, d.identity.serial);
+    } else if (e.key == "smbios_uuid") {
+      readString(e, path, issues, d.identity.smbiosUuid);
+    } else if (e.key == "model") {
+      readString(e, path, issues, d.identity.model);
+    } else if (e.key == "vendor") {
+      readString(e, path, issues, d.identity.vendor);
+    } else if (e.key == "board_serial") {
+      readString(e, path, issues, d.identity.boardSerial);
+    } else if (e.key == "macs") {
+      if (e.value.kind != YamlKind::Sequence) {
+        issues.add(e.value.mark, path, "expected a sequence of MAC addresses");
+        continue;
+      }
+      for (const auto& item : e.value.items) {
+        if (item.kind != YamlKind::Scalar) {
+          issues.add(item.mark, path, "expected a MAC address string");
+          continue;
+        }
+        d.identity.macs.push_back(item.scalar);
+      }
+    } else if (e.key == "expect") {
+      if (e.value.kind != YamlKind::Mapping) {
+        issues.add(e.value.mark, path, "expected a mapping with state and code");
+        continue;
+      }
+      for (const auto& x : e.value.entries) {
+        if (x.key == "state") {
+          readString(x, path + ".state", issues, d.expectState);
+        } else if (x.key == "code") {
+          readString(x, path + ".code", issues, d.expectCode);
+        } else {
+          issues.add(x.keyMark, path + "." + x.key, "unknown key (expected state or code)");
+        }
+      }
+    } else {
+      issues.add(e.keyMark, path,
+                 "unknown key (expected name, source, serial, smbios_uuid, model, vendor, "
+                 "board_serial, macs, expect)");
+    }
+  }
+  if (d.name.empty()) {
+    issues.add(node.mark, base + ".name", "every device needs a name");
+  } else if (d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+             std::string::npos) {
+    issues.add(node.mark, base + ".name", "use lower-case letters, digits, '-' and '_' only");
+  } else if (!names.insert(d.name).second) {
+    issues.add(node.mark, base + ".name", "duplicate device name " + yamlQuote(d.name));
+  }
+  fleet.devices.push_back(std::move(d));
+}
+
+}  // namespace
+
+Result<Fleet> parseFleet(std::string_view text, const std::string& fileName) {
+  YamlIssues issues(fileName);
+  std::optional<YamlNode> root = parseYaml(text, issues);
+  Fleet fleet;
+  if (root) {
+    const YamlEntry* devices = root->kind == YamlKind::Mapping ? root->find("devices") : nullptr;
+    if (root->kind == YamlKind::Mapping) {
+      for (const auto& e : root->entries) {
+        if (e.key != "devices") issues.add(e.keyMark, e.key, "unknown key (expected devices)");
+      }
+    }
+    if (devices == nullptr || devices->value.kind != YamlKind::Sequence) {
+      issues.add(root->mark, "devices", "expected a mapping with a `devices:` sequence");
+    } else if (devices->value.items.size() > kMaxDevices) {
+      issues.add(devices->value.mark, "devices",
+                 "at most " + std::to_string(kMaxDevices) + " devices per fleet");
+    } else {
+      std::set<std::string> names;
+      for (std::size_t i = 0; i < devices->value.items.size(); ++i) {
+        readDevice(devices->value.items[i], i, issues, fleet, names);
+      }
+    }
+  }
+  if (!issues.empty()) return issues.toError("fleet");
+  return fleet;
+}
+
+Result<Fleet> loadFleet(const std::string& path) {
+  Result<std::string> text = readFileBounded(path, 1024 * 1024);
+  if (!text.ok()) return text.error();
+  return parseFleet(*text, path);
+}
+
+}  // namespace pb

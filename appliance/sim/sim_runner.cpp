@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/sim_runner.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "core/files.hpp"
+
+extern char** environ;
+
+namespace pb {
+
+bool SimResult::meetsExpectation() const {
+  if (device.expectState.empty()) return true;
+  return state == device.expectState && (device.expectCode.empty() || code == device.expectCode);
+}
+
+Status writeFixtureTree(const FleetDevice& d, const std::string& root) {
+  const std::string dmi = root + "/sys/class/dmi/id";
+  if (Status st = makeDirs(dmi, 0755); !st.ok()) return st;
+  const std::pair<const char*, const std::string*> files[] = {
+      {"product_serial", &d.identity.serial},   {"product_uuid", &d.identity.smbiosUuid},
+      {"product_name", &d.identity.model},      {"sys_vendor", &d.identity.vendor},
+      {"board_serial", &d.identity.boardSerial}};
+  for (const auto& [name, value] : files) {
+    if (Status st = writeFileAtomic(dmi + "/" + name, *value + "\n", 0444); !st.ok()) return st;
+  }
+  int n = 0;
+  for (const auto& mac : d.identity.macs) {
+    const std::string dir = root + "/sys/class/net/eth" + std::to_string(n++);
+    if (Status st = makeDirs(dir + "/device", 0755); !st.ok()) return st;
+    if (Status st = writeFileAtomic(dir + "/address", mac + "\n", 0444); !st.ok()) return st;
+  }
+  return {};
+}
+
+namespace {
+
+struct Child {
+  pid_t pid = -1;
+  std::string outPath;
+};
+
+Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::string& dir) {
+  Child c;
+  c.outPath = dir + "/agent.json";
+  const std::string errPath = dir + "/agent.log";
+  std::vector<std::string> args = {o.agentPath,      "--appliance", o.appliance,
+                                   "--pin",          o.pinFile,     "--root",
+                                   dir + "/root",    "--timeout-ms", std::to_string(o.timeoutMs),
+                                   "--json"};
+  if (!d.source.empty()) {
+    args.emplace_back("--bind");
+    args.push_back(d.source);
+  }
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, c.outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int rc = posix_spawn(&c.pid, o.agentPath.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    return makeError("spawn", "cannot start " + o.agentPath + ": " + std::strerror(rc));
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o) {
+  std::vector<SimResult> results;
+  std::vector<Child> children;
+  for (const auto& d : fleet.devices) {
+    const std::string dir = o.workDir + "/" + d.name;
+    if (Status st = writeFixtureTree(d, dir + "/root"); !st.ok()) {
+      return st.error().withContext("device " + d.name);
+    }
+    Result<Child> c = spawnAgent(d, o, dir);
+    if (!c.ok()) return c.error();
+    children.push_back(*c);
+    SimResult r;
+    r.device = d;
+    results.push_back(std::move(r));
+  }
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    int status = 0;
+    while (::waitpid(children[i].pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    SimResult& r = results[i];
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    Result<std::string> out = readFileBounded(children[i].outPath, 64 * 1024);
+    if (!out.ok()) continue;
+    nlohmann::json j = nlohmann::json::parse(*out, nullptr, false);
+    if (!j.is_object()) continue;
+    r.state = j.value("state", "");
+    r.code = j.value("code", "");
+    r.message = j.value("message", "");
+    r.remediation = j.value("remediation", "");
+    r.deviceId = j.value("device_id", "");
+  }
+  return results;
+}
+
+std::string renderSummary(const std::vector<SimResult>& results) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"DEVICE", "SLOT-SOURCE", "SERIAL", "DEVICE-ID", "STATE", "CODE", "EXPECTED", ""});
+  int met = 0;
+  for (const auto& r : results) {
+    std::string expected = r.device.expectState.empty()
+                               ? "-"
+                               : r.device.expectState +
+                                     (r.device.expectCode.empty() ? "" : " " + r.device.expectCode);
+    bool ok = r.meetsExpectation();
+    met += ok ? 1 : 0;
+    rows.push_back({r.device.name, r.device.source.empty() ? "-" : r.device.source,
+                    r.device.identity.serial.empty() ? "(empty)" : r.device.identity.serial,
+                    r.deviceId.empty() ? "-" : r.deviceId, r.state.empty() ? "(none)" : r.state,
+                    r.code.empty() ? "-" : r.code, expected, ok ? "ok" : "MISMATCH"});
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::ostringstream os;
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      os << row[c];
+      if (c + 1 < row.size()) os << std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    os << "\n";
+  }
+  os << "\n";
+  for (const auto& r : results) {
+    if (r.state == "ready" || r.message.empty()) continue;
+    os << r.device.name << ": " << r.message << "\n";
+    if (!r.remediation.empty()) os << "    what to do: " << r.remediation << "\n";
+  }
+  os << "\n" << met << " of " << results.size() << " devices met their expectation\n";
+  return os.str();
+}
+
+nlohmann::json summaryJson(const std::vector<SimResult>& results) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& r : results) {
+    arr.push_back({{"name", r.device.name},
+                   {"source", r.device.source},
+                   {"serial", r.device.identity.serial},
+                   {"device_id", r.deviceId},
+                   {"exit_code", r.exitCode},
+                   {"state", r.state},
+                   {"code", r.code},
+                   {"message", r.message},
+                   {"expect_state", r.device.expectState},
+                   {"expect_code", r.device.expectCode},
+                   {"meets_expectation", r.meetsExpectation()}});
+  }
+  return arr;
+}
+
+}  // namespace pb

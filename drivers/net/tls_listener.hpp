@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// Accepts agent connections over TLS 1.3 and hands each admitted one, as a FrameTransport, to a
+// handler coroutine running on its own strand.
+//
+// Admission happens after the handshake so the refusal can be explained in-band: over maxSessions
+// the client gets one error frame reason::kTooManySessions, over maxSessionsPerSource (per remote
+// IP) reason::kTooManyFromSource, after stop() reason::kShuttingDown; then the connection closes.
+// Handshakes are bounded too: each must finish within handshakeTimeout, and at most
+// maxHandshakes may be in progress at once (more are closed at once, before any TLS work).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>  // before Boost.Asio: 1.74's awaitable.hpp relies on it
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "core/result.hpp"
+#include "net/frame_transport.hpp"
+#include "protocol/frame.hpp"
+
+namespace pb {
+
+struct ListenerOptions {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal to bind
+  std::uint16_t port = 0;             // 0 = any free port (start() returns it)
+  std::uint32_t maxFrameBytes = kDefaultMaxFrameBytes;
+  std::chrono::milliseconds handshakeTimeout{5000};
+  std::size_t maxSessions = 64;
+  std::size_t maxSessionsPerSource = 1;
+  std::size_t maxHandshakes = 128;
+  // Bounds the write of a refusal error frame and every transport's TLS shutdown (close()).
+  std::chrono::milliseconds closeTimeout{1000};
+};
+
+// @par Thread Safety
+// start() before the io_context runs (or from its thread); stop() and activeSessions() from any
+// thread. The listener may be destroyed while connections are still running: they keep the
+// shared state alive and finish on their own.
+class TlsListener {
+ public:
+  using Handler = std::function<boost::asio::awaitable<void>(std::unique_ptr<FrameTransport>)>;
+
+  TlsListener(boost::asio::any_io_executor executor, ListenerOptions options,
+              std::shared_ptr<boost::asio::ssl::context> context, Handler handler);
+  ~TlsListener();
+  TlsListener(const TlsListener&) = delete;
+  TlsListener& operator=(const TlsListener&) = delete;
+
+  // Binds and listens; returns the bound port. Fails if already started or the bind fails.
+  Result<std::uint16_t> start();
+  // Stops accepting. Handshakes in progress end with a kShuttingDown error frame; handlers that
+  // are already running are left to finish (each of their operations has its own timeout).
+  void stop();
+
+  // Connections whose handler is running (refused connections are never counted).
+  [[nodiscard]] std::size_t activeSessions() const;
+  // Handshakes in progress.
+  [[nodiscard]] std::size_t pendingHandshakes() const;
+
+  struct State;  // shared with the accept loop and every connection coroutine
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace pb
