@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_client.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <utility>
 
 #include "admin/admin_protocol.hpp"
 
@@ -99,7 +99,8 @@ Result<json> AdminClient::call(std::string_view cmd, const json& args) {
     }
     scanned = pending_.size();
     if (pending_.size() > kMaxAdminResponseBytes) {
-      return makeError(std::string(admin_client_error::kProtocol), "response exceeds the protocol limit");
+      return makeError(std::string(admin_client_error::kProtocol),
+                       "response exceeds the protocol limit");
     }
     char buf[65536];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);

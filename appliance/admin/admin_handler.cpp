@@ -18,11 +18,15 @@ constexpr std::size_t kMaxFileNameBytes = 255;
 constexpr int kShowSessions = 10;
 constexpr int kShowAuditRecords = 20;
 
-json badRequest(const std::string& message) { return errorResponse(reason::kAdminBadRequest, message); }
+json badRequest(const std::string& message) {
+  return errorResponse(reason::kAdminBadRequest, message);
+}
 json notFound(const std::string& id) {
   return errorResponse(reason::kAdminNotFound, "no device with id \"" + id + "\"");
 }
-json conflict(const std::string& message) { return errorResponse(reason::kAdminConflict, message); }
+json conflict(const std::string& message) {
+  return errorResponse(reason::kAdminConflict, message);
+}
 
 // Store errors keep their reason code when they have one; anything else is internal.
 json storeError(const std::string& what, const Error& e) {
@@ -31,7 +35,9 @@ json storeError(const std::string& what, const Error& e) {
                        what + ": " + e.message);
 }
 
-json timeOrNull(std::int64_t t) { return t == 0 ? json(nullptr) : json(formatUtc(t)); }
+json timeOrNull(std::int64_t t) {
+  return t == 0 ? json(nullptr) : json(formatUtc(t));
+}
 
 bool hasControlChars(std::string_view s) {
   for (unsigned char c : s) {
@@ -55,7 +61,8 @@ std::optional<json> readString(const json& args, const std::string& cmd, const c
   if (!it->is_string()) return badRequest(cmd + ": \"" + name + "\" must be a string");
   const auto& s = it->get_ref<const std::string&>();
   if (s.size() > maxBytes) {
-    return badRequest(cmd + ": \"" + name + "\" is longer than " + std::to_string(maxBytes) + " bytes");
+    return badRequest(cmd + ": \"" + name + "\" is longer than " + std::to_string(maxBytes) +
+                      " bytes");
   }
   out = s;
   return std::nullopt;
@@ -198,7 +205,8 @@ StoreAdminHandler::StoreAdminHandler(Store& store, const Clock& clock,
                                      std::function<json()> statusProvider,
                                      StoreAdminHandlerOptions options)
     : store_(store), clock_(clock), statusProvider_(std::move(statusProvider)), options_(options) {
-  if (options_.defaultApprovalTtlHours < 1 || options_.defaultApprovalTtlHours > kMaxApprovalTtlHours) {
+  if (options_.defaultApprovalTtlHours < 1 ||
+      options_.defaultApprovalTtlHours > kMaxApprovalTtlHours) {
     throw std::invalid_argument("defaultApprovalTtlHours must be 1..720");
   }
 }
@@ -277,7 +285,8 @@ json StoreAdminHandler::devices(const json& args) {
       filter = *s;
     } else {
       std::string shown = name.size() > 32 ? name.substr(0, 32) + "…" : name;
-      return badRequest("devices: unknown state \"" + shown + "\"; valid states: " + validStateNames());
+      return badRequest("devices: unknown state \"" + shown +
+                        "\"; valid states: " + validStateNames());
     }
   }
   auto list = store_.listDevices(filter);
@@ -340,11 +349,13 @@ json StoreAdminHandler::registryImport(const json& args, const std::string& acto
     response["warnings"] = std::move(warnings);
     return response;
   }
-  if (parsed.rows.empty()) return badRequest(fileName + ": no devices in the file; nothing was imported");
+  if (parsed.rows.empty())
+    return badRequest(fileName + ": no devices in the file; nothing was imported");
   auto summary = store_.importRegistry(parsed.rows, actor, fileName);
   if (!summary) return storeError(cmd, summary.error());
   json devices = json::array();
-  for (const auto& d : summary->devices) devices.push_back(json{{"id", d.id}, {"serial", d.registry.serial}});
+  for (const auto& d : summary->devices)
+    devices.push_back(json{{"id", d.id}, {"serial", d.registry.serial}});
   return okResponse(json{{"file_name", fileName},
                          {"created", summary->created},
                          {"updated", summary->updated},
@@ -367,7 +378,8 @@ json StoreAdminHandler::approve(const json& args, const std::string& actor) {
   std::int64_t ttlHours = options_.defaultApprovalTtlHours;
   if (auto e = readId(args, cmd, id)) return *e;
   if (auto e = readReason(args, cmd, why)) return *e;
-  if (auto e = readOptionalInt(args, cmd, "ttl_hours", 1, kMaxApprovalTtlHours, ttlHours)) return *e;
+  if (auto e = readOptionalInt(args, cmd, "ttl_hours", 1, kMaxApprovalTtlHours, ttlHours))
+    return *e;
   auto dev = store_.findDevice(id);
   if (!dev) return storeError(cmd, dev.error());
   if (!dev->has_value()) return notFound(id);
@@ -376,7 +388,8 @@ json StoreAdminHandler::approve(const json& args, const std::string& actor) {
   // identity mismatch). Approving anything else would be a blank cheque for the next session.
   if (d.blocked) return conflict(id + " is on the block list; unblock it first");
   bool quarantined = d.state == DeviceState::Quarantined;
-  bool awaitingApproval = d.state == DeviceState::Blocked && d.reasonCode == reason::kApprovalRequired;
+  bool awaitingApproval =
+      d.state == DeviceState::Blocked && d.reasonCode == reason::kApprovalRequired;
   if (!quarantined && !awaitingApproval) {
     std::string state = d.state ? std::string(toString(*d.state)) : "unseen";
     if (!d.reasonCode.empty()) state += " (" + d.reasonCode + ")";

@@ -3,13 +3,12 @@
 // decides *what* it does. StoreAdminHandler implements every command over the inventory.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <sys/types.h>
 
 #include "admin/admin_protocol.hpp"
 #include "core/clock.hpp"
@@ -54,7 +53,8 @@ class StoreAdminHandler final : public AdminHandler {
  public:
   // statusProvider: benchd's live facts for `status` (bench id, version, uptime, policy name and
   // hash, open sessions, listener port); the handler adds device counts and the audit size.
-  StoreAdminHandler(Store& store, const Clock& clock, std::function<nlohmann::json()> statusProvider,
+  StoreAdminHandler(Store& store, const Clock& clock,
+                    std::function<nlohmann::json()> statusProvider,
                     StoreAdminHandlerOptions options = {});
 
   nlohmann::json handle(const AdminCall& call) override;

@@ -57,7 +57,9 @@ std::string_view toString(Role role) {
   return "none";
 }
 
-std::span<const AdminCommandSpec> adminCommands() { return kCommands; }
+std::span<const AdminCommandSpec> adminCommands() {
+  return kCommands;
+}
 
 const AdminCommandSpec* findAdminCommand(std::string_view name) {
   for (const auto& c : kCommands) {
@@ -82,7 +84,8 @@ Result<json> parseBoundedJson(std::string_view text, int maxDepth) {
       inString = true;
     } else if (c == '[' || c == '{') {
       if (++depth > maxDepth) {
-        return makeError("parse", "JSON nested deeper than " + std::to_string(maxDepth) + " levels");
+        return makeError("parse",
+                         "JSON nested deeper than " + std::to_string(maxDepth) + " levels");
       }
     } else if (c == ']' || c == '}') {
       --depth;
@@ -102,7 +105,8 @@ Result<AdminRequest> parseAdminRequest(std::string_view line) {
   json& j = *parsed;
   if (!j.is_object()) return badRequest("malformed request: expected a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (key != "cmd" && key != "args") return badRequest("malformed request: unknown field \"" + key + "\"");
+    if (key != "cmd" && key != "args")
+      return badRequest("malformed request: unknown field \"" + key + "\"");
   }
   auto cmd = j.find("cmd");
   if (cmd == j.end() || !cmd->is_string()) {
@@ -135,7 +139,9 @@ std::string encodeAdminRequest(std::string_view cmd, const json& args) {
   return dumpLine(json{{"cmd", cmd}, {"args", args}});
 }
 
-json okResponse(json result) { return json{{"ok", true}, {"result", std::move(result)}}; }
+json okResponse(json result) {
+  return json{{"ok", true}, {"result", std::move(result)}};
+}
 
 json errorResponse(std::string_view code, std::string_view message) {
   return json{{"ok", false}, {"code", code}, {"error", message}};
@@ -154,7 +160,8 @@ std::string encodeAdminResponse(const json& response) {
 
 Result<json> parseAdminResponse(std::string_view line) {
   if (line.size() > kMaxAdminResponseBytes) {
-    return makeError("protocol", "response larger than " + std::to_string(kMaxAdminResponseBytes) + " bytes");
+    return makeError("protocol",
+                     "response larger than " + std::to_string(kMaxAdminResponseBytes) + " bytes");
   }
   // Responses nest deeper than requests (device.show embeds sessions and audit details).
   auto parsed = parseBoundedJson(line, 64);

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_server.hpp"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -23,6 +18,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "core/reasons.hpp"
 
@@ -85,17 +84,21 @@ std::string denialMessage(const AdminCall& call, Role required) {
 // One request line in, one response line out. Never throws.
 std::string processLine(detail::AdminServerState& s, const Connection& c, std::string_view line) {
   auto request = parseAdminRequest(line);
-  if (!request) return encodeAdminResponse(errorResponse(request.error().code, request.error().message));
+  if (!request)
+    return encodeAdminResponse(errorResponse(request.error().code, request.error().message));
   const AdminCommandSpec* spec = findAdminCommand(request->cmd);
-  AdminCall call{request->cmd, std::move(request->args), c.creds.uid, c.creds.gid, c.creds.pid,
-                 s.access->roleFor(c.creds.uid, c.creds.gid)};
+  AdminCall call{request->cmd, std::move(request->args),
+                 c.creds.uid,  c.creds.gid,
+                 c.creds.pid,  s.access->roleFor(c.creds.uid, c.creds.gid)};
   try {
     if (spec == nullptr || call.role < spec->requiredRole) {
       Role required = spec == nullptr ? Role::Admin : spec->requiredRole;
-      s.log(LogLevel::Warn, "admin.denied",
-            {{"cmd", call.cmd}, {"uid", call.uid}, {"pid", call.pid}, {"role", toString(call.role)}});
+      s.log(
+          LogLevel::Warn, "admin.denied",
+          {{"cmd", call.cmd}, {"uid", call.uid}, {"pid", call.pid}, {"role", toString(call.role)}});
       s.handler.auditDenied(call);
-      return encodeAdminResponse(errorResponse(reason::kAdminUnauthorised, denialMessage(call, required)));
+      return encodeAdminResponse(
+          errorResponse(reason::kAdminUnauthorised, denialMessage(call, required)));
     }
     return encodeAdminResponse(s.handler.handle(call));
   } catch (const std::exception& e) {
@@ -133,9 +136,10 @@ asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
     if (ec == asio::error::not_found) {
       // The line does not fit; there is no way to find the next request boundary, so answer
       // and hang up.
-      response = encodeAdminResponse(errorResponse(
-          reason::kAdminBadRequest, "request larger than " + std::to_string(s->options.maxRequestBytes) +
-                                        " bytes (or not newline-terminated)"));
+      response = encodeAdminResponse(
+          errorResponse(reason::kAdminBadRequest, "request larger than " +
+                                                      std::to_string(s->options.maxRequestBytes) +
+                                                      " bytes (or not newline-terminated)"));
       last = true;
     } else if (ec) {
       break;  // peer closed, idle timeout or stop()
@@ -175,12 +179,14 @@ asio::awaitable<void> acceptLoop(Shared s) {
     }
     if (s->connections.size() >= s->options.maxConnections) {
       // A fresh socket's send buffer has room for one short line, so this cannot block.
-      std::string line = encodeAdminResponse(errorResponse(
-          reason::kAdminBadRequest, "too many admin connections (" +
-                                        std::to_string(s->options.maxConnections) + "); retry later"));
+      std::string line = encodeAdminResponse(
+          errorResponse(reason::kAdminBadRequest, "too many admin connections (" +
+                                                      std::to_string(s->options.maxConnections) +
+                                                      "); retry later"));
       asio::write(socket, asio::buffer(line), ec);
       socket.close(ec);
-      s->log(LogLevel::Warn, "admin.too_many_connections", {{"uid", creds->uid}, {"pid", creds->pid}});
+      s->log(LogLevel::Warn, "admin.too_many_connections",
+             {{"uid", creds->uid}, {"pid", creds->pid}});
       continue;
     }
     auto c = std::make_shared<Connection>(std::move(socket), *creds);
@@ -196,12 +202,15 @@ asio::awaitable<void> acceptLoop(Shared s) {
 AdminServer::AdminServer(asio::any_io_executor executor, std::string socketPath,
                          std::shared_ptr<const RoleResolver> access, AdminHandler& handler,
                          AdminServerOptions options)
-    : shared_(std::make_shared<detail::AdminServerState>(std::move(executor), std::move(access), handler, options)),
+    : shared_(std::make_shared<detail::AdminServerState>(std::move(executor), std::move(access),
+                                                         handler, options)),
       socketPath_(std::move(socketPath)) {
   if (!shared_->access) throw std::invalid_argument("AdminServer needs a RoleResolver");
 }
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 Status AdminServer::start() {
   if (socketPath_.empty() || socketPath_.size() >= sizeof(sockaddr_un{}.sun_path)) {
@@ -220,7 +229,8 @@ Status AdminServer::start() {
       return makeError("io", "another server is listening on " + socketPath_);
     }
     if (unlink(socketPath_.c_str()) != 0 && errno != ENOENT) {
-      return makeError("io", "cannot remove stale socket " + socketPath_ + ": " + std::strerror(errno));
+      return makeError("io",
+                       "cannot remove stale socket " + socketPath_ + ": " + std::strerror(errno));
     }
   } else if (errno != ENOENT) {
     return makeError("io", "admin socket path " + socketPath_ + ": " + std::strerror(errno));

@@ -12,16 +12,14 @@
 // stop() and the destructor from one thread; stop() may race with running I/O safely.
 #pragma once
 
-#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
-
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 
 #include <boost/asio/any_io_executor.hpp>
+#include <sys/types.h>
 
 #include "admin/admin_handler.hpp"
 #include "admin/peer_credentials.hpp"
@@ -35,7 +33,8 @@ struct AdminServerState;
 }  // namespace detail
 
 struct AdminServerOptions {
-  std::chrono::milliseconds idleTimeout{30'000};  // a connection with no request for this long is closed
+  std::chrono::milliseconds idleTimeout{
+      30'000};  // a connection with no request for this long is closed
   std::size_t maxRequestBytes = kMaxAdminRequestBytes;
   std::size_t maxConnections = 16;  // each may buffer up to maxRequestBytes
   Logger* logger = nullptr;         // connection-level events; nullptr: silent

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/peer_credentials.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include <grp.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 namespace pb {
 
@@ -59,7 +59,8 @@ Result<std::vector<gid_t>> SystemGroupDirectory::groupsForUid(uid_t uid) const {
       buf.resize(buf.size() * 2);
       continue;
     }
-    if (rc != 0) return makeError("io", "passwd lookup uid " + std::to_string(uid) + ": " + std::strerror(rc));
+    if (rc != 0)
+      return makeError("io", "passwd lookup uid " + std::to_string(uid) + ": " + std::strerror(rc));
     break;
   }
   if (found == nullptr) return std::vector<gid_t>{};

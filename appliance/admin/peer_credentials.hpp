@@ -12,12 +12,12 @@
 // without restarting benchd.
 #pragma once
 
-#include <sys/types.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "admin/admin_protocol.hpp"
 #include "core/result.hpp"

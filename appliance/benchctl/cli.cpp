@@ -166,7 +166,9 @@ std::string groupUsage(std::string_view group) {
   return u;
 }
 
-std::string globalUsage() { return "benchctl [GLOBAL OPTIONS] COMMAND [ARGS]  (benchctl --help lists the commands)"; }
+std::string globalUsage() {
+  return "benchctl [GLOBAL OPTIONS] COMMAND [ARGS]  (benchctl --help lists the commands)";
+}
 
 std::string globalHelp() {
   return "Usage: benchctl [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
@@ -192,11 +194,15 @@ std::optional<std::int64_t> parseInt(std::string_view text, std::int64_t min, st
   return v;
 }
 
-bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t") == std::string_view::npos;
+}
 
 }  // namespace
 
-std::string versionText() { return std::string("benchctl ") + PB_VERSION; }
+std::string versionText() {
+  return std::string("benchctl ") + PB_VERSION;
+}
 
 CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_view envSocket) {
   Invocation inv;
@@ -281,7 +287,9 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
 
   if (help) {
     inv.action = Invocation::Action::Help;
-    inv.text = cmd != nullptr ? commandHelp(*cmd) : !group.empty() && !lost ? groupHelp(group) : globalHelp();
+    inv.text = cmd != nullptr            ? commandHelp(*cmd)
+               : !group.empty() && !lost ? groupHelp(group)
+                                         : globalHelp();
     return inv;
   }
   if (version && !firstError) {
@@ -289,7 +297,9 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
     inv.text = versionText() + "\n";
     return inv;
   }
-  std::string usage = cmd != nullptr ? usageLine(*cmd) : !group.empty() ? groupUsage(group) : globalUsage();
+  std::string usage = cmd != nullptr   ? usageLine(*cmd)
+                      : !group.empty() ? groupUsage(group)
+                                       : globalUsage();
   auto error = [&](std::string message) { return UsageError{std::move(message), usage}; };
   if (firstError) return error(*firstError);
   if (cmd == nullptr) {
@@ -308,7 +318,9 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
     }
   }
   if (socket && socket->empty()) return error("--socket needs a path");
-  inv.socketPath = socket ? *socket : !envSocket.empty() ? std::string(envSocket) : std::string(kDefaultAdminSocket);
+  inv.socketPath = socket               ? *socket
+                   : !envSocket.empty() ? std::string(envSocket)
+                                        : std::string(kDefaultAdminSocket);
 
   if (cmd->wire.empty()) {  // reasons
     inv.action = Invocation::Action::Reasons;
@@ -327,7 +339,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
   }
   if (auto it = values.find("--state"); it != values.end()) {
     if (it->second != "unseen" && !deviceStateFromString(it->second)) {
-      return error("unknown state \"" + it->second + "\"; valid states: " + std::string(kStateNames));
+      return error("unknown state \"" + it->second +
+                   "\"; valid states: " + std::string(kStateNames));
     }
     inv.args["state"] = it->second;
   }

@@ -46,7 +46,7 @@ int runRemote(pb::Invocation& inv) {
   if (!response) {
     std::cerr << "benchctl: " << pb::sanitizeForTerminal(response.error().message) << "\n";
     return response.error().code == pb::admin_client_error::kUnreachable ? kExitUnreachable
-                                                                          : kExitFailed;
+                                                                         : kExitFailed;
   }
   int code = pb::exitCodeForResponse(inv.cmd, *response);
   bool ok = response->value("ok", false);
@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
   const char* env = std::getenv(std::string(pb::kAdminSocketEnv).c_str());
   auto commandLine = pb::parseCommandLine(args, env != nullptr ? env : "");
   if (auto* usage = std::get_if<pb::UsageError>(&commandLine)) {
-    std::cerr << "benchctl: " << pb::sanitizeForTerminal(usage->message) << "\nUsage: " << usage->usage
-              << "\n";
+    std::cerr << "benchctl: " << pb::sanitizeForTerminal(usage->message)
+              << "\nUsage: " << usage->usage << "\n";
     return kExitUsage;
   }
   auto& inv = std::get<pb::Invocation>(commandLine);

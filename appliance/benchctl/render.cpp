@@ -20,7 +20,9 @@ std::string field(const json& j, const char* key) {
   return sanitizeForTerminal(it->dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-std::string orDash(std::string s) { return s.empty() ? "-" : s; }
+std::string orDash(std::string s) {
+  return s.empty() ? "-" : s;
+}
 
 bool flag(const json& j, const char* key) {
   auto it = j.is_object() ? j.find(key) : j.end();
@@ -29,8 +31,8 @@ bool flag(const json& j, const char* key) {
 
 std::size_t displayWidth(std::string_view s) {
   // Code points, not bytes, so UTF-8 names line up; good enough for a terminal table.
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -50,7 +52,8 @@ std::string keyValues(const std::vector<std::pair<std::string, std::string>>& ro
 
 std::string humanLabel(std::string key) {
   std::replace(key.begin(), key.end(), '_', ' ');
-  if (!key.empty() && key[0] >= 'a' && key[0] <= 'z') key[0] = static_cast<char>(key[0] - 'a' + 'A');
+  if (!key.empty() && key[0] >= 'a' && key[0] <= 'z')
+    key[0] = static_cast<char>(key[0] - 'a' + 'A');
   return key;
 }
 
@@ -58,7 +61,9 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
 
-json arrayOrEmpty(const json& j) { return j.is_array() ? j : json::array(); }
+json arrayOrEmpty(const json& j) {
+  return j.is_array() ? j : json::array();
+}
 
 std::string stateText(const json& d) {
   std::string s = field(d, "state");
@@ -75,11 +80,14 @@ bool isNonReady(const json& d) {
 std::string renderStatus(const json& r) {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& [key, value] : r.items()) {
-    if (key == "devices" || key == "devices_total" || key == "devices_blocked" || key == "audit_records") {
+    if (key == "devices" || key == "devices_total" || key == "devices_blocked" ||
+        key == "audit_records") {
       continue;
     }
-    std::string text = value.is_string() ? sanitizeForTerminal(value.get_ref<const std::string&>())
-                                         : sanitizeForTerminal(value.dump(-1, ' ', false, json::error_handler_t::replace));
+    std::string text =
+        value.is_string()
+            ? sanitizeForTerminal(value.get_ref<const std::string&>())
+            : sanitizeForTerminal(value.dump(-1, ' ', false, json::error_handler_t::replace));
     rows.emplace_back(humanLabel(key), text);
   }
   std::string counts;
@@ -93,7 +101,8 @@ std::string renderStatus(const json& r) {
   std::string devices = field(r, "devices_total").empty() ? "?" : field(r, "devices_total");
   devices += " total";
   if (!counts.empty()) devices += " (" + counts + ")";
-  if (std::string b = field(r, "devices_blocked"); !b.empty() && b != "0") devices += ", " + b + " block-listed";
+  if (std::string b = field(r, "devices_blocked"); !b.empty() && b != "0")
+    devices += ", " + b + " block-listed";
   rows.emplace_back("Devices", devices);
   rows.emplace_back("Audit records", orDash(field(r, "audit_records")));
   return keyValues(rows);
@@ -129,7 +138,8 @@ std::string renderRegistry(const json& list) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : list) {
     rows.push_back({field(d, "id"), field(d, "serial"), field(d, "model"), field(d, "owner"),
-                    field(d, "tenant"), field(d, "window_from") + " .. " + field(d, "window_until")});
+                    field(d, "tenant"),
+                    field(d, "window_from") + " .. " + field(d, "window_until")});
   }
   return renderTable({"ID", "SERIAL", "MODEL", "OWNER", "TENANT", "WINDOW"}, rows) + "\n" +
          plural(list.size(), "device", "devices") + "\n";
@@ -161,13 +171,15 @@ std::string renderDeviceShow(const json& r) {
   if (!field(d, "reason_code").empty()) {
     kv.emplace_back("Reason", field(d, "reason_code") + ": " + orDash(field(d, "reason")));
     if (isNonReady(d)) kv.emplace_back("What to do", orDash(field(d, "remediation")));
-    if (field(d, "state") == "failed") kv.emplace_back("Retryable", flag(d, "retryable") ? "yes" : "no");
+    if (field(d, "state") == "failed")
+      kv.emplace_back("Retryable", flag(d, "retryable") ? "yes" : "no");
   }
   kv.emplace_back("Block-listed", flag(d, "blocked") ? "yes: " + field(d, "block_reason") : "no");
   kv.emplace_back("Enrolled at", orDash(field(d, "enrolled_at")));
   kv.emplace_back("Bound EK", orDash(field(d, "bound_ek_sha256")));
   auto approval = r.find("approval");
-  kv.emplace_back("Approval", approval != r.end() && approval->is_object() ? approvalLine(*approval) : "none");
+  kv.emplace_back("Approval",
+                  approval != r.end() && approval->is_object() ? approvalLine(*approval) : "none");
   std::string out = keyValues(kv);
 
   json sessions = arrayOrEmpty(r.value("sessions", json::array()));
@@ -193,8 +205,8 @@ std::string renderDeviceShow(const json& r) {
       std::string change = field(a, "before").empty() && field(a, "after").empty()
                                ? "-"
                                : orDash(field(a, "before")) + " -> " + orDash(field(a, "after"));
-      rows.push_back({field(a, "seq"), field(a, "time"), field(a, "actor"), field(a, "action"), change,
-                      orDash(field(a, "reason"))});
+      rows.push_back({field(a, "seq"), field(a, "time"), field(a, "actor"), field(a, "action"),
+                      change, orDash(field(a, "reason"))});
     }
     out += renderTable({"SEQ", "TIME", "ACTOR", "ACTION", "CHANGE", "REASON"}, rows);
   }
@@ -209,7 +221,8 @@ std::string rowErrorLines(const json& errors, std::string_view file, std::string
     std::string where = name;
     if (!line.empty() && line != "0") where += ":" + line;
     std::string f = field(e, "field");
-    out += where + ": " + (f.empty() ? "" : f + ": ") + field(e, "message") + std::string(suffix) + "\n";
+    out += where + ": " + (f.empty() ? "" : f + ": ") + field(e, "message") + std::string(suffix) +
+           "\n";
   }
   return out;
 }
@@ -243,11 +256,13 @@ std::string renderAuditTail(const json& list) {
 
 std::string renderAuditVerify(const json& r) {
   if (flag(r, "ok")) {
-    return "Audit log intact: " + plural(static_cast<std::size_t>(r.value("records", 0)), "record", "records") +
+    return "Audit log intact: " +
+           plural(static_cast<std::size_t>(r.value("records", 0)), "record", "records") +
            ", head " + orDash(field(r, "head_hash")) + ".\n";
   }
-  return "Audit log BROKEN at record " + field(r, "first_bad_seq") + ": " + orDash(field(r, "problem")) +
-         " (" + field(r, "records") + " records checked).\n"
+  return "Audit log BROKEN at record " + field(r, "first_bad_seq") + ": " +
+         orDash(field(r, "problem")) + " (" + field(r, "records") +
+         " records checked).\n"
          "Export the database and logs for investigation; do not repair it by hand.\n";
 }
 
@@ -302,9 +317,9 @@ std::string renderResult(std::string_view cmd, const json& result, std::string_v
   if (cmd == "registry.import" && result.is_object()) return renderImport(result, fileLabel);
   if (cmd == "registry.list" && result.is_array()) return renderRegistry(result);
   if (cmd == "approve" && result.is_object()) {
-    return "Approved " + field(result, "device_id") + " (answers " + orDash(field(result, "answers_code")) +
-           "), approval #" + field(result, "id") + " valid until " + field(result, "expires_at") +
-           ".\nReconnect the device to use it.\n";
+    return "Approved " + field(result, "device_id") + " (answers " +
+           orDash(field(result, "answers_code")) + "), approval #" + field(result, "id") +
+           " valid until " + field(result, "expires_at") + ".\nReconnect the device to use it.\n";
   }
   if ((cmd == "block" || cmd == "unblock") && result.is_object()) {
     return std::string(cmd == "block" ? "Blocked " : "Unblocked ") + field(result, "id") + " (" +
@@ -343,12 +358,13 @@ int exitCodeForResponse(std::string_view cmd, const json& response) {
 std::string renderReasons(bool markdown) {
   std::string out;
   if (markdown) {
-    out = "# provbench reason codes\n\n"
-          "Every non-ready device state, agent protocol error and refused admin request carries\n"
-          "one of these stable codes. Generated by `benchctl reasons --markdown` from\n"
-          "`appliance/core/reasons.cpp`; do not edit by hand.\n\n"
-          "| code | name | meaning | what to do |\n"
-          "|---|---|---|---|\n";
+    out =
+        "# provbench reason codes\n\n"
+        "Every non-ready device state, agent protocol error and refused admin request carries\n"
+        "one of these stable codes. Generated by `benchctl reasons --markdown` from\n"
+        "`appliance/core/reasons.cpp`; do not edit by hand.\n\n"
+        "| code | name | meaning | what to do |\n"
+        "|---|---|---|---|\n";
     for (const auto& r : allReasons()) {
       out += "| " + std::string(r.code) + " | " + escapeMarkdownCell(r.name) + " | " +
              escapeMarkdownCell(r.explanation) + " | " + escapeMarkdownCell(r.remediation) + " |\n";
@@ -356,8 +372,8 @@ std::string renderReasons(bool markdown) {
     return out;
   }
   for (const auto& r : allReasons()) {
-    out += std::string(r.code) + "  " + std::string(r.name) + "\n    " + std::string(r.explanation) +
-           "\n    What to do: " + std::string(r.remediation) + "\n";
+    out += std::string(r.code) + "  " + std::string(r.name) + "\n    " +
+           std::string(r.explanation) + "\n    What to do: " + std::string(r.remediation) + "\n";
   }
   return out;
 }
@@ -365,7 +381,9 @@ std::string renderReasons(bool markdown) {
 json reasonsJson() {
   json out = json::array();
   for (const auto& r : allReasons()) {
-    out.push_back(json{{"code", r.code}, {"name", r.name}, {"explanation", r.explanation},
+    out.push_back(json{{"code", r.code},
+                       {"name", r.name},
+                       {"explanation", r.explanation},
                        {"remediation", r.remediation}});
   }
   return out;

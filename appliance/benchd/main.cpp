@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "admin/admin_handler.hpp"
 #include "admin/admin_server.hpp"
@@ -152,7 +153,12 @@ int main(int argc, char** argv) {
   pb::SessionOptions sopt;
   sopt.benchId = config->benchId;
   sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
-  for (const auto& slot : config->slots) sopt.slotBySource[slot.source] = slot.id;
+  std::map<std::string, std::string> slotBySource;  // canonical address -> slot id
+  for (const auto& slot : config->slots) slotBySource[slot.source] = slot.id;
+  sopt.slotFor = [slotBySource](const std::string& peer) {
+    auto it = slotBySource.find(pb::canonicalIpAddress(peer));
+    return it == slotBySource.end() ? std::string() : it->second;
+  };
   pb::SessionManager sessions(**store, clock, log, sopt, snapshot, {});
 
   auto serverTls = pb::makeServerContext(keys->tlsCertPath, keys->tlsKeyPath);
@@ -197,7 +203,7 @@ int main(int argc, char** argv) {
                           {"agent_port", *port}};
   };
   pb::StoreAdminHandlerOptions hopt;
-  hopt.defaultApprovalTtlHours = static_cast<int>(config->approvalTtlHours);
+  hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);
   pb::StoreAdminHandler handler(**store, clock, status, hopt);
   auto access = pb::AccessControl::create({config->adminGroup, config->readonlyGroup},
                                           std::make_shared<pb::SystemGroupDirectory>());

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/bench_config.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <utility>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "core/files.hpp"
 #include "yaml/yaml_document.hpp"
@@ -135,13 +135,6 @@ void readLimits(YamlMapReader& root, BenchConfig& cfg) {
   }
 }
 
-void readApprovals(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("approvals");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("approvals"), root.issues());
-  r.readUnsigned("ttl_hours", cfg.approvalTtlHours, 1, 720);
-}
-
 std::string where(const YamlMark& m) {
   return "line " + std::to_string(m.line) + ", column " + std::to_string(m.column);
 }
@@ -242,7 +235,6 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     readAdmin(r, cfg);
     readTls(r, cfg);
     readLimits(r, cfg);
-    readApprovals(r, cfg);
     readSlots(r, cfg);
     applyDefaults(r, cfg);
   }  // the reader reports unknown top-level keys here
@@ -251,7 +243,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
 }
 
 Result<BenchConfig> loadBenchConfig(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
   }

@@ -19,25 +19,24 @@ struct SlotConfig {
 };
 
 struct BenchConfig {
-  std::string benchId;   // bench_id, required, [a-z0-9][a-z0-9-]{0,31}
-  std::string stateDir;  // state_dir, required, absolute, no trailing slash
+  std::string benchId;                    // bench_id, required, [a-z0-9][a-z0-9-]{0,31}
+  std::string stateDir;                   // state_dir, required, absolute, no trailing slash
   std::string listenAddress = "0.0.0.0";  // agent_listener.address, IPv4/IPv6 literal
-  std::uint16_t listenPort = 8443;         // agent_listener.port; 0 = ephemeral
-  std::string adminSocket;    // admin.socket, default <state_dir>/admin.sock
+  std::uint16_t listenPort = 8443;        // agent_listener.port; 0 = ephemeral
+  std::string adminSocket;                // admin.socket, default <state_dir>/admin.sock
   std::string adminGroup;     // admin.group: may change things (root always may); "" = root only
   std::string readonlyGroup;  // admin.readonly_group: may look; "" = nobody else
   std::string tlsCert;        // tls.cert, default <state_dir>/keys/agent-tls.crt
   std::string tlsKey;         // tls.key, default <state_dir>/keys/agent-tls.key
   std::string policyFile;     // policy: absolute path; "" = built-in secure defaults
-  std::uint32_t maxFrameBytes = 1048576;  // limits.max_frame_bytes, 1 KiB..16 MiB
-  std::uint32_t ioTimeoutMs = 10000;      // limits.io_timeout_ms
-  std::uint32_t handshakeTimeoutMs = 5000;   // limits.handshake_timeout_ms
-  std::uint32_t sessionTimeoutMs = 300000;   // limits.session_timeout_ms
-  std::uint32_t maxSessions = 512;           // limits.max_sessions
-  std::uint32_t maxSessionsPerSource = 8;    // limits.max_sessions_per_source
-  std::uint32_t approvalTtlHours = 24;       // approvals.ttl_hours 1..720
-  std::vector<SlotConfig> slots;             // slots
-  std::string logLevel = "info";             // log_level: debug|info|warn|error
+  std::uint32_t maxFrameBytes = 1048576;    // limits.max_frame_bytes, 1 KiB..16 MiB
+  std::uint32_t ioTimeoutMs = 10000;        // limits.io_timeout_ms
+  std::uint32_t handshakeTimeoutMs = 5000;  // limits.handshake_timeout_ms
+  std::uint32_t sessionTimeoutMs = 300000;  // limits.session_timeout_ms
+  std::uint32_t maxSessions = 512;          // limits.max_sessions
+  std::uint32_t maxSessionsPerSource = 8;   // limits.max_sessions_per_source
+  std::vector<SlotConfig> slots;            // slots
+  std::string logLevel = "info";            // log_level: debug|info|warn|error
 };
 
 inline constexpr std::size_t kMaxBenchConfigBytes = 1024 * 1024;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "registry/registry_import.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "core/clock.hpp"
@@ -547,23 +549,54 @@ void parseYamlDevice(const YAML::Node& item, RowBuilder& builder, RegistryParse&
   builder.add(raw, rowLine);
 }
 
+// Records where each document starts; the content is built separately by YAML::Load.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 void parseYaml(std::string_view text, std::int64_t now, RegistryParse& out) {
-  std::vector<YAML::Node> docs;
+  const std::string input(text);
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    // YAML::LoadAll is not used: in yaml-cpp 0.7 a stray ',' at the top level makes it return
+    // empty documents forever without consuming input (found by the fuzzer). Asking the parser
+    // for at most two documents, and checking that the second starts somewhere else, is bounded.
+    std::istringstream stream(input);
+    YAML::Parser parser(stream);
+    DocumentStarts docs;
+    if (parser.HandleNextDocument(docs) && parser.HandleNextDocument(docs)) {
+      if (docs.starts.size() == 2 && docs.starts[1].pos == docs.starts[0].pos) {
+        out.errors.push_back({lineOf(docs.starts[0]), "",
+                              "YAML syntax error: unexpected character at the top level"});
+      } else {
+        out.errors.push_back({docs.starts.size() == 2 ? lineOf(docs.starts[1]) : 0, "",
+                              "only one YAML document is allowed"});
+      }
+      return;
+    }
+    root = YAML::Load(input);
   } catch (const YAML::Exception& e) {
     out.errors.push_back({lineOf(e.mark), "", "YAML syntax error: " + e.msg});
     return;
   }
-  if (docs.empty() || docs[0].IsNull()) {
+  if (root.IsNull()) {
     out.errors.push_back({1, "", "the file is empty: expected a list of devices"});
     return;
   }
-  if (docs.size() > 1) {
-    out.errors.push_back({lineOf(docs[1].Mark()), "", "only one YAML document is allowed"});
-    return;
-  }
-  YAML::Node root = docs[0];
   YAML::Node list;
   if (root.IsMap()) {
     bool found = false;

@@ -173,8 +173,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   SessionRecord s;
   s.deviceId = device ? device->id : "";
   s.source = t.peerAddress();
-  auto slot = options_.slotBySource.find(s.source);
-  s.slot = slot != options_.slotBySource.end() ? slot->second : "";
+  s.slot = options_.slotFor ? options_.slotFor(s.source) : "";
   s.identity = identityJson(facts);
   if (hello->resumeSession) s.identity["resumed_from"] = *hello->resumeSession;
   s.policyHash = policy->hash;

@@ -44,7 +44,8 @@ struct SessionEvent {
 struct SessionOptions {
   std::string benchId;
   std::chrono::milliseconds ioTimeout{10000};
-  std::map<std::string, std::string> slotBySource;  // peer address -> slot id
+  // Slot id for a peer address ("" when the address is not in the slot map).
+  std::function<std::string(const std::string& peer)> slotFor;
 };
 
 class SessionManager {

@@ -117,6 +117,7 @@ struct Transition {
 struct ImportSummary {
   int created = 0;
   int updated = 0;
+  int unchanged = 0;  // already registered with exactly these values (no write, no audit record)
   std::vector<DeviceRecord> devices;  // the records after import, in file order
 };
 

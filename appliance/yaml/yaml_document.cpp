@@ -106,7 +106,8 @@ class TreeBuilder final : public YAML::EventHandler {
 
   void checkAnchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
     count(mark);
-    if (anchor != YAML::NullAnchor) issues_.add(toMark(mark), "", "anchors (&name) are not supported");
+    if (anchor != YAML::NullAnchor)
+      issues_.add(toMark(mark), "", "anchors (&name) are not supported");
   }
 
   void checkTag(const YAML::Mark& mark, const std::string& tag) {
@@ -152,7 +153,8 @@ class TreeBuilder final : public YAML::EventHandler {
       if (f.keyUsable) {
         f.key = std::move(n.scalar);
       } else {
-        issues_.add(n.mark, "", "mapping keys must be strings, not " + std::string(yamlKindName(n)));
+        issues_.add(n.mark, "",
+                    "mapping keys must be strings, not " + std::string(yamlKindName(n)));
       }
       return;
     }

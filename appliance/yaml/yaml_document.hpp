@@ -42,7 +42,7 @@ struct YamlEntry {
 
 struct YamlLimits {
   std::size_t maxBytes = 1024 * 1024;
-  int maxDepth = 32;             // nested sequences/mappings
+  int maxDepth = 32;              // nested sequences/mappings
   std::size_t maxNodes = 100000;  // bounds memory: every node costs ~150 bytes
 };
 

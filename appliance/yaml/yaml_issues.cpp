@@ -48,7 +48,9 @@ std::string YamlIssues::format() const {
   return out;
 }
 
-Error YamlIssues::toError(std::string code) const { return makeError(std::move(code), format()); }
+Error YamlIssues::toError(std::string code) const {
+  return makeError(std::move(code), format());
+}
 
 std::string yamlQuote(std::string_view text, std::size_t maxChars) {
   return "'" + yamlPrintable(text, maxChars) + "'";

@@ -72,8 +72,7 @@ std::string yamlIndexPath(std::string_view path, std::size_t index) {
 }
 
 std::optional<std::string> yamlReadString(const YamlNode& node, const std::string& path,
-                                          YamlIssues& issues, std::size_t maxLen,
-                                          bool allowEmpty) {
+                                          YamlIssues& issues, std::size_t maxLen, bool allowEmpty) {
   if (node.kind != YamlKind::Scalar) {
     issues.add(node.mark, path, "expected a string, got " + std::string(yamlKindName(node)));
     return std::nullopt;
@@ -140,7 +139,9 @@ YamlMapReader::YamlMapReader(const YamlNode& node, std::string path, YamlIssues&
   }
 }
 
-YamlMapReader::~YamlMapReader() { finish(); }
+YamlMapReader::~YamlMapReader() {
+  finish();
+}
 
 const YamlEntry* YamlMapReader::lookup(std::string_view key, Presence presence) {
   if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
@@ -219,7 +220,9 @@ const YamlNode* YamlMapReader::getSequence(std::string_view key, Presence presen
   return n;
 }
 
-bool YamlMapReader::has(std::string_view key) { return lookup(key, Presence::Optional) != nullptr; }
+bool YamlMapReader::has(std::string_view key) {
+  return lookup(key, Presence::Optional) != nullptr;
+}
 
 void YamlMapReader::report(std::string_view key, std::string message) {
   issues_.add(markOf(key), pathOf(key), std::move(message));

@@ -50,6 +50,8 @@ TlsFrameTransport::TlsFrameTransport(TlsStream stream, std::uint32_t maxFrameByt
                                      std::chrono::milliseconds closeTimeout)
     : stream_(std::move(stream)), maxFrame_(maxFrameBytes), closeTimeout_(closeTimeout) {
   error_code ec;
+  // Frames are small request/response messages: Nagle plus delayed ACKs would add ~40 ms stalls.
+  stream_.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ec);
   auto ep = stream_.lowest_layer().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown") : addressText(ep.address());
 }

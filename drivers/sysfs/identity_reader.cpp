@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sysfs/identity_reader.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -14,13 +9,22 @@
 #include <utility>
 #include <vector>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace pb {
 
 namespace {
 
-Error sysfsError(const std::string& message) { return makeError("sysfs", message); }
+Error sysfsError(const std::string& message) {
+  return makeError("sysfs", message);
+}
 
-std::string errnoText(int err) { return std::strerror(err); }
+std::string errnoText(int err) {
+  return std::strerror(err);
+}
 
 // Strict UTF-8 without control characters: these strings travel in JSON and show on the kiosk.
 bool isPrintableUtf8(std::string_view s) {
@@ -69,7 +73,7 @@ Result<std::optional<std::string>> readAttribute(const std::string& path) {
     if (err == ENOENT) return std::optional<std::string>{};
     return sysfsError("cannot open " + path + ": " + errnoText(err));
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return sysfsError(path + " is not a regular file");
@@ -135,11 +139,11 @@ bool isAllZero(std::string_view mac) {
 // Physical interfaces have a `device` link (or, in some fixture trees, a directory) to the bus
 // device; virtual ones (bridges, bonds, tun, veth, lo) do not.
 bool isPhysical(const std::string& ifaceDir) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat((ifaceDir + "/device").c_str(), &st) == 0;
 }
 
-Result<std::vector<std::string>> readMacs(const std::string& netDir) {
+Result<std::vector<std::string>> readMacs(const std::string& netDir, std::size_t maxInterfaces) {
   std::vector<std::string> macs;
   DIR* dir = ::opendir(netDir.c_str());
   if (dir == nullptr) {
@@ -152,7 +156,7 @@ Result<std::vector<std::string>> readMacs(const std::string& netDir) {
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name = entry->d_name;
     if (name == "." || name == ".." || name == "lo") continue;
-    if (names.size() == kMaxNetInterfaces) {
+    if (names.size() == maxInterfaces) {
       tooMany = true;
       break;
     }
@@ -160,8 +164,7 @@ Result<std::vector<std::string>> readMacs(const std::string& netDir) {
   }
   ::closedir(dir);
   if (tooMany) {
-    return sysfsError(netDir + " has more than " + std::to_string(kMaxNetInterfaces) +
-                      " interfaces");
+    return sysfsError(netDir + " has more than " + std::to_string(maxInterfaces) + " interfaces");
   }
   for (const auto& name : names) {
     const std::string ifaceDir = netDir + "/" + name;
@@ -182,7 +185,7 @@ Result<std::vector<std::string>> readMacs(const std::string& netDir) {
 
 }  // namespace
 
-Result<IdentityFacts> readIdentityFacts(const std::string& root) {
+Result<IdentityFacts> readIdentityFacts(const std::string& root, std::size_t maxInterfaces) {
   std::string base = root;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   if (base == "/") base.clear();
@@ -201,8 +204,8 @@ Result<IdentityFacts> readIdentityFacts(const std::string& root) {
     std::string* out;
   };
   const Field fields[] = {
-      {"product_serial", &facts.serial}, {"product_uuid", &facts.smbiosUuid},
-      {"product_name", &facts.model},    {"sys_vendor", &facts.vendor},
+      {"product_serial", &facts.serial},    {"product_uuid", &facts.smbiosUuid},
+      {"product_name", &facts.model},       {"sys_vendor", &facts.vendor},
       {"board_serial", &facts.boardSerial},
   };
   for (const auto& f : fields) {
@@ -210,7 +213,7 @@ Result<IdentityFacts> readIdentityFacts(const std::string& root) {
     if (!value) return value.error().withContext("identity facts");
     *f.out = std::move(*value);
   }
-  auto macs = readMacs(base + "/sys/class/net");
+  auto macs = readMacs(base + "/sys/class/net", maxInterfaces);
   if (!macs) return macs.error().withContext("identity facts");
   facts.macs = std::move(*macs);
   return facts;

@@ -4,6 +4,7 @@
 // path read ("External Interface Access").
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/result.hpp"
@@ -18,6 +19,8 @@ inline constexpr std::size_t kMaxNetInterfaces = 256;
 // decides what a missing identity means); a DMI directory that cannot be read, an attribute that
 // exists but cannot be read, is too large or is not printable UTF-8, or a malformed MAC is an
 // error (Error.code "sysfs"): the agent must not report a partial identity as if it were whole.
-Result<IdentityFacts> readIdentityFacts(const std::string& root);
+// More than maxInterfaces entries under sys/class/net is an error (tests lower it).
+Result<IdentityFacts> readIdentityFacts(const std::string& root,
+                                        std::size_t maxInterfaces = kMaxNetInterfaces);
 
 }  // namespace pb

@@ -47,6 +47,8 @@ std::string canonicalPolicyJson(const Policy& policy) {
   return j.dump();
 }
 
-std::string policyHash(const Policy& policy) { return toHex(sha256(canonicalPolicyJson(policy))); }
+std::string policyHash(const Policy& policy) {
+  return toHex(sha256(canonicalPolicyJson(policy)));
+}
 
 }  // namespace pb

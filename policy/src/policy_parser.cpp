@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // YAML -> Policy. One reader function per section; each reports every problem it finds and the
 // policy is returned only if there were none (an invalid policy is never partly applied).
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,6 +10,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "core/files.hpp"
 #include "policy/policy.hpp"
@@ -77,7 +77,8 @@ void checkRiskAcknowledgement(YamlMapReader& r, const std::vector<std::string_vi
   }
   if (weakened.empty()) {
     if (present) {
-      r.report(kKey, "nothing in " + r.path() + " weakens a secure default; remove acknowledge_risk");
+      r.report(kKey,
+               "nothing in " + r.path() + " weakens a secure default; remove acknowledge_risk");
     }
     return;
   }
@@ -201,7 +202,7 @@ Result<Policy> parsePolicy(std::string_view text, const std::string& fileName) {
 }
 
 Result<Policy> loadPolicyFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
   }

@@ -18,7 +18,7 @@
 namespace pb {
 
 struct EnrollmentPolicy {
-  bool requirePreRegistration = true;       // secure default
+  bool requirePreRegistration = true;  // secure default
   bool requireApprovalFirstEnrollment = false;
   bool requireApprovalReEnrollment = true;  // secure default
   std::uint32_t approvalTtlHours = 24;      // 1..720

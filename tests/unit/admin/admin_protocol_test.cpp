@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_protocol.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
 
@@ -33,27 +33,44 @@ TEST(AdminProtocol, ArgsAreOptional) {
   EXPECT_TRUE(r->args.empty());
 }
 
-TEST(AdminProtocol, RejectsMalformedJson) { expectBadRequest(R"({"cmd":"status")", "malformed"); }
-TEST(AdminProtocol, RejectsEmptyLine) { expectBadRequest("", "malformed"); }
-TEST(AdminProtocol, RejectsNonObject) { expectBadRequest(R"(["status"])", "object"); }
-TEST(AdminProtocol, RejectsMissingCmd) { expectBadRequest(R"({"args":{}})", "\"cmd\""); }
-TEST(AdminProtocol, RejectsNonStringCmd) { expectBadRequest(R"({"cmd":7})", "\"cmd\""); }
-TEST(AdminProtocol, RejectsUnknownCommand) { expectBadRequest(R"({"cmd":"rm -rf"})", "unknown command"); }
+TEST(AdminProtocol, RejectsMalformedJson) {
+  expectBadRequest(R"({"cmd":"status")", "malformed");
+}
+TEST(AdminProtocol, RejectsEmptyLine) {
+  expectBadRequest("", "malformed");
+}
+TEST(AdminProtocol, RejectsNonObject) {
+  expectBadRequest(R"(["status"])", "object");
+}
+TEST(AdminProtocol, RejectsMissingCmd) {
+  expectBadRequest(R"({"args":{}})", "\"cmd\"");
+}
+TEST(AdminProtocol, RejectsNonStringCmd) {
+  expectBadRequest(R"({"cmd":7})", "\"cmd\"");
+}
+TEST(AdminProtocol, RejectsUnknownCommand) {
+  expectBadRequest(R"({"cmd":"rm -rf"})", "unknown command");
+}
 TEST(AdminProtocol, RejectsUnknownTopLevelField) {
   expectBadRequest(R"({"cmd":"status","as_root":true})", "unknown field");
 }
 TEST(AdminProtocol, RejectsUnknownArgument) {
-  expectBadRequest(R"({"cmd":"block","args":{"id":"dev-000001","force":true}})", "unknown argument");
+  expectBadRequest(R"({"cmd":"block","args":{"id":"dev-000001","force":true}})",
+                   "unknown argument");
 }
-TEST(AdminProtocol, RejectsNonObjectArgs) { expectBadRequest(R"({"cmd":"status","args":[]})", "\"args\""); }
+TEST(AdminProtocol, RejectsNonObjectArgs) {
+  expectBadRequest(R"({"cmd":"status","args":[]})", "\"args\"");
+}
 
 TEST(AdminProtocol, RejectsDeepNesting) {
-  std::string deep = R"({"cmd":"status","args":{"x":)" + std::string(100, '[') + std::string(100, ']') + "}}";
+  std::string deep =
+      R"({"cmd":"status","args":{"x":)" + std::string(100, '[') + std::string(100, ']') + "}}";
   expectBadRequest(deep, "nested");
 }
 
 TEST(AdminProtocol, BracketsInsideStringsDoNotCountAsNesting) {
-  std::string s = R"({"cmd":"block","args":{"id":"d","reason":")" + std::string(100, '[') + R"(\"{{"}})";
+  std::string s =
+      R"({"cmd":"block","args":{"id":"d","reason":")" + std::string(100, '[') + R"(\"{{"}})";
   auto r = parseAdminRequest(s);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->args["reason"].get<std::string>().size(), 103u);
@@ -65,7 +82,8 @@ TEST(AdminProtocol, RejectsOversizeRequest) {
 }
 
 TEST(AdminProtocol, CommandTableRoles) {
-  for (auto read : {"status", "devices", "device.show", "registry.list", "audit.verify", "audit.tail"}) {
+  for (auto read :
+       {"status", "devices", "device.show", "registry.list", "audit.verify", "audit.tail"}) {
     ASSERT_NE(findAdminCommand(read), nullptr) << read;
     EXPECT_EQ(findAdminCommand(read)->requiredRole, Role::ReadOnly) << read;
   }
@@ -108,8 +126,9 @@ TEST(AdminProtocol, ParseResponseAcceptsBothShapes) {
 }
 
 TEST(AdminProtocol, ParseResponseRejectsMalformed) {
-  for (auto bad : {"", "[]", R"({"ok":"yes"})", R"({"ok":true})", R"({"ok":false,"code":"PB-9501"})",
-                   R"({"ok":false,"code":1,"error":"x"})", "{\"ok\":true,\"result\":"}) {
+  for (auto bad :
+       {"", "[]", R"({"ok":"yes"})", R"({"ok":true})", R"({"ok":false,"code":"PB-9501"})",
+        R"({"ok":false,"code":1,"error":"x"})", "{\"ok\":true,\"result\":"}) {
     auto r = parseAdminResponse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, "protocol");

@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_server.hpp"
 
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <grp.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -18,6 +9,14 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <fcntl.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "admin/admin_client.hpp"
 #include "core/reasons.hpp"
@@ -305,7 +304,8 @@ TEST_F(AdminServerTest, StaleSocketFileIsReplaced) {
 TEST_F(AdminServerTest, RefusesToStealALiveSocket) {
   startWith(Role::Admin);
   FakeHandler other;
-  AdminServer second(io_.get_executor(), socketPath(), std::make_shared<FixedRole>(Role::Admin), other);
+  AdminServer second(io_.get_executor(), socketPath(), std::make_shared<FixedRole>(Role::Admin),
+                     other);
   auto st = second.start();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("another server"), std::string::npos);
@@ -314,7 +314,8 @@ TEST_F(AdminServerTest, RefusesToStealALiveSocket) {
 
 TEST_F(AdminServerTest, RefusesAPathThatIsNotASocket) {
   { std::ofstream(socketPath()) << "precious"; }
-  AdminServer server(io_.get_executor(), socketPath(), std::make_shared<FixedRole>(Role::Admin), handler_);
+  AdminServer server(io_.get_executor(), socketPath(), std::make_shared<FixedRole>(Role::Admin),
+                     handler_);
   auto st = server.start();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("not a socket"), std::string::npos);
@@ -343,8 +344,9 @@ TEST_F(AdminServerTest, ClientRefusesAnOversizeRequestLocally) {
   startWith(Role::Admin);
   auto client = AdminClient::connect(socketPath());
   ASSERT_TRUE(client.ok());
-  auto r = client->call("registry.import",
-                        json{{"file_name", "r.csv"}, {"content", std::string(kMaxAdminRequestBytes, 'a')}});
+  auto r = client->call(
+      "registry.import",
+      json{{"file_name", "r.csv"}, {"content", std::string(kMaxAdminRequestBytes, 'a')}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, admin_client_error::kTooLarge);
   EXPECT_TRUE(handler_.calls().empty());
@@ -404,7 +406,8 @@ TEST_F(AdminServerTest, RealUnauthorisedCallerGetsPb9501) {
   auto access = AccessControl::create({"root", ""}, std::make_shared<SystemGroupDirectory>());
   ASSERT_TRUE(access.ok()) << access.error().message;
   bind(std::make_shared<AccessControl>(std::move(*access)));
-  Child child = forkClient(socketPath(), 65534, 65534, "block", {{"id", "dev-000001"}, {"reason", "x"}});
+  Child child =
+      forkClient(socketPath(), 65534, 65534, "block", {{"id", "dev-000001"}, {"reason", "x"}});
   ASSERT_GT(child.pid, 0);
   run();
   std::string out = collect(child);
@@ -430,7 +433,8 @@ TEST_F(AdminServerTest, RealReadonlyGroupMemberMayReadButNotWrite) {
   ASSERT_TRUE(access.ok());
   bind(std::make_shared<AccessControl>(std::move(*access)));
   Child reader = forkClient(socketPath(), 4242, 4242, "status", json::object());
-  Child writer = forkClient(socketPath(), 4242, 4242, "unblock", {{"id", "dev-000001"}, {"reason", "x"}});
+  Child writer =
+      forkClient(socketPath(), 4242, 4242, "unblock", {{"id", "dev-000001"}, {"reason", "x"}});
   run();
   json read = json::parse(collect(reader), nullptr, false);
   json write = json::parse(collect(writer), nullptr, false);

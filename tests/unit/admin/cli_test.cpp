@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "benchctl/cli.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace pb {
 namespace {
@@ -44,7 +44,8 @@ TEST(Cli, Status) {
 
 TEST(Cli, SocketFromEnvironmentThenFlag) {
   EXPECT_EQ(parsed({"status"}, "/tmp/env.sock").socketPath, "/tmp/env.sock");
-  EXPECT_EQ(parsed({"--socket", "/tmp/a.sock", "status"}, "/tmp/env.sock").socketPath, "/tmp/a.sock");
+  EXPECT_EQ(parsed({"--socket", "/tmp/a.sock", "status"}, "/tmp/env.sock").socketPath,
+            "/tmp/a.sock");
   EXPECT_EQ(parsed({"status", "--socket=/tmp/b.sock"}).socketPath, "/tmp/b.sock");
   expectUsage({"--socket"}, "needs a value");
   expectUsage({"--socket=", "status"}, "--socket");
@@ -115,7 +116,8 @@ TEST(Cli, BlockAndUnblock) {
   EXPECT_EQ(parsed({"unblock", "dev-000003", "--reason", "found"}).cmd, "unblock");
   expectUsage({"block", "dev-000003"}, "missing --reason");
   expectUsage({"unblock", "--reason", "x"}, "missing ID");
-  expectUsage({"block", "dev-000003", "--reason", "x", "--ttl-hours", "2"}, "unknown option --ttl-hours");
+  expectUsage({"block", "dev-000003", "--reason", "x", "--ttl-hours", "2"},
+              "unknown option --ttl-hours");
 }
 
 TEST(Cli, Audit) {
@@ -140,9 +142,17 @@ TEST(Cli, ReasonsIsOffline) {
 }
 
 TEST(Cli, HelpEverywhere) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"-h"}, {}, {"devices", "--help"}, {"device", "show", "--help"}, {"device", "--help"},
-           {"approve", "-h"}, {"registry", "import", "--help"}, {"audit", "tail", "--help"}, {"reasons", "--help"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"-h"},
+                                             {},
+                                             {"devices", "--help"},
+                                             {"device", "show", "--help"},
+                                             {"device", "--help"},
+                                             {"approve", "-h"},
+                                             {"registry", "import", "--help"},
+                                             {"audit", "tail", "--help"},
+                                             {"reasons", "--help"}}) {
     auto r = parseCommandLine(args, "");
     if (args.empty()) {
       // No arguments at all is a usage error, not help.
@@ -161,8 +171,9 @@ TEST(Cli, HelpIsSpecificToTheCommand) {
   EXPECT_NE(approve.find("approve ID --reason TEXT [--ttl-hours N]"), std::string::npos) << approve;
   EXPECT_EQ(approve.find("registry import"), std::string::npos);
   std::string global = parsed({"--help"}).text;
-  for (auto cmd : {"status", "devices [--state STATE]", "device show ID", "registry import FILE", "registry list",
-                   "approve ID", "block ID", "unblock ID", "audit verify", "audit tail [-n N]", "reasons"}) {
+  for (auto cmd : {"status", "devices [--state STATE]", "device show ID", "registry import FILE",
+                   "registry list", "approve ID", "block ID", "unblock ID", "audit verify",
+                   "audit tail [-n N]", "reasons"}) {
     EXPECT_NE(global.find(cmd), std::string::npos) << cmd;
   }
   EXPECT_NE(global.find("Exit codes"), std::string::npos);
@@ -171,7 +182,8 @@ TEST(Cli, HelpIsSpecificToTheCommand) {
 }
 
 TEST(Cli, HelpWinsOverIncompleteCommands) {
-  EXPECT_EQ(parsed({"approve", "--help"}).action, Invocation::Action::Help);  // ID and --reason missing
+  EXPECT_EQ(parsed({"approve", "--help"}).action,
+            Invocation::Action::Help);  // ID and --reason missing
   EXPECT_EQ(parsed({"devices", "--bogus", "--help"}).action, Invocation::Action::Help);
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/peer_credentials.hpp"
 
+#include <algorithm>
+#include <memory>
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <memory>
 
 #include "test_support.hpp"
 
@@ -22,8 +22,10 @@ constexpr gid_t kOtherGid = 2003;
 std::shared_ptr<FakeGroupDirectory> directory() {
   auto d = std::make_shared<FakeGroupDirectory>();
   d->groups = {{"bench-admin", kAdminGid}, {"bench-read", kReadonlyGid}, {"users", kOtherGid}};
-  d->members = {{1000, {kOtherGid, kAdminGid}}, {1001, {kOtherGid, kReadonlyGid}},
-                {1002, {kOtherGid}}, {1003, {kReadonlyGid, kAdminGid}}};
+  d->members = {{1000, {kOtherGid, kAdminGid}},
+                {1001, {kOtherGid, kReadonlyGid}},
+                {1002, {kOtherGid}},
+                {1003, {kReadonlyGid, kAdminGid}}};
   return d;
 }
 
@@ -84,7 +86,7 @@ TEST(AccessControl, DirectoryFailureFailsClosed) {
   auto d = directory();
   d->failMembership = true;
   auto ac = control(d);
-  EXPECT_EQ(ac.roleFor(1000, kOtherGid), Role::None);       // supplementary admin group unreadable
+  EXPECT_EQ(ac.roleFor(1000, kOtherGid), Role::None);  // supplementary admin group unreadable
   EXPECT_EQ(ac.roleFor(1000, kReadonlyGid), Role::ReadOnly);  // the kernel's gid still counts
 }
 
@@ -129,7 +131,8 @@ TEST(SystemGroupDirectory, ListsGroupsOfAUid) {
 }
 
 TEST(SystemGroupDirectory, UnknownConfiguredGroupStopsStartup) {
-  auto ac = AccessControl::create({"pb-no-such-group-xyz", ""}, std::make_shared<SystemGroupDirectory>());
+  auto ac =
+      AccessControl::create({"pb-no-such-group-xyz", ""}, std::make_shared<SystemGroupDirectory>());
   EXPECT_FALSE(ac.ok());
 }
 

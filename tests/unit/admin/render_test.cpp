@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "benchctl/render.hpp"
 
-#include <gtest/gtest.h>
-
 #include <sstream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
 
@@ -66,7 +66,8 @@ TEST(Render, DevicesTableWithRemedies) {
   std::string out = renderResult("devices", list);
   auto l = lines(out);
   ASSERT_GE(l.size(), 4u);
-  EXPECT_EQ(l[0].rfind("ID          SERIAL  MODEL          STATE        CODE     REASON", 0), 0u) << l[0];
+  EXPECT_EQ(l[0].rfind("ID          SERIAL  MODEL          STATE        CODE     REASON", 0), 0u)
+      << l[0];
   EXPECT_TRUE(contains(l[1], "dev-000001")) << out;
   EXPECT_TRUE(contains(l[1], "ready"));
   EXPECT_TRUE(contains(l[2], "PB-1021"));
@@ -78,12 +79,15 @@ TEST(Render, DevicesTableWithRemedies) {
 }
 
 TEST(Render, ReadyDevicesGetNoRemedy) {
-  std::string out = renderResult("devices", json::array({device("dev-000001", "SN1", "ready", "")}));
+  std::string out =
+      renderResult("devices", json::array({device("dev-000001", "SN1", "ready", "")}));
   EXPECT_FALSE(contains(out, "What to do"));
   EXPECT_TRUE(contains(out, "1 device"));
 }
 
-TEST(Render, EmptyDeviceList) { EXPECT_EQ(renderResult("devices", json::array()), "No devices.\n"); }
+TEST(Render, EmptyDeviceList) {
+  EXPECT_EQ(renderResult("devices", json::array()), "No devices.\n");
+}
 
 TEST(Render, BlockListedDeviceIsMarked) {
   json d = device("dev-000004", "SN4", "unseen", "");
@@ -95,14 +99,25 @@ TEST(Render, DeviceShowIncludesRemedyApprovalSessionsAndAudit) {
   json d = device("dev-000002", "SN2", "quarantined", "PB-1020");
   d["state_since"] = "2026-11-22T12:00:00Z";
   json r{{"device", d},
-         {"sessions", json::array({json{{"id", "s-0123456789abcdef"}, {"state", "quarantined"},
-                                        {"reason_code", "PB-1020"}, {"slot", "3"}, {"source", "10.0.0.9"},
-                                        {"started_at", "2026-11-22T12:00:00Z"}, {"open", false}}})},
-         {"approval", json{{"id", 7}, {"approved_by", "uid:0"}, {"answers_code", "PB-1020"},
-                           {"expires_at", "2026-11-23T12:00:00Z"}, {"reason", "returned from repair"}}},
-         {"audit", json::array({json{{"seq", 12}, {"time", "2026-11-22T12:00:00Z"}, {"actor", "benchd"},
-                                     {"action", "admission.quarantined"}, {"before", "discovered"},
-                                     {"after", "quarantined"}, {"reason", "PB-1020"}}})}};
+         {"sessions", json::array({json{{"id", "s-0123456789abcdef"},
+                                        {"state", "quarantined"},
+                                        {"reason_code", "PB-1020"},
+                                        {"slot", "3"},
+                                        {"source", "10.0.0.9"},
+                                        {"started_at", "2026-11-22T12:00:00Z"},
+                                        {"open", false}}})},
+         {"approval", json{{"id", 7},
+                           {"approved_by", "uid:0"},
+                           {"answers_code", "PB-1020"},
+                           {"expires_at", "2026-11-23T12:00:00Z"},
+                           {"reason", "returned from repair"}}},
+         {"audit", json::array({json{{"seq", 12},
+                                     {"time", "2026-11-22T12:00:00Z"},
+                                     {"actor", "benchd"},
+                                     {"action", "admission.quarantined"},
+                                     {"before", "discovered"},
+                                     {"after", "quarantined"},
+                                     {"reason", "PB-1020"}}})}};
   std::string out = renderResult("device.show", r);
   EXPECT_TRUE(contains(out, "dev-000002"));
   EXPECT_TRUE(contains(out, "quarantined since 2026-11-22T12:00:00Z"));
@@ -125,12 +140,14 @@ TEST(Render, DeviceShowWithoutHistory) {
 }
 
 TEST(Render, ImportErrorsOnePerLine) {
-  json response{{"ok", false},
-                {"code", "PB-9502"},
-                {"error", "register.csv: 2 problems; nothing was imported"},
-                {"errors", json::array({json{{"line", 3}, {"field", "serial"}, {"message", "is empty"}},
-                                        json{{"line", 7}, {"field", "smbios_uuid"}, {"message", "not a UUID"}},
-                                        json{{"line", 0}, {"field", ""}, {"message", "file too large"}}})}};
+  json response{
+      {"ok", false},
+      {"code", "PB-9502"},
+      {"error", "register.csv: 2 problems; nothing was imported"},
+      {"errors",
+       json::array({json{{"line", 3}, {"field", "serial"}, {"message", "is empty"}},
+                    json{{"line", 7}, {"field", "smbios_uuid"}, {"message", "not a UUID"}},
+                    json{{"line", 0}, {"field", ""}, {"message", "file too large"}}})}};
   std::string out = renderFailure(response, "/srv/register.csv");
   EXPECT_TRUE(contains(out, "PB-9502"));
   EXPECT_TRUE(contains(out, "/srv/register.csv:3: serial: is empty\n"));
@@ -140,11 +157,13 @@ TEST(Render, ImportErrorsOnePerLine) {
 }
 
 TEST(Render, ImportSuccess) {
-  json result{{"file_name", "r.csv"},
-              {"created", 2},
-              {"updated", 1},
-              {"devices", json::array({json{{"id", "dev-000001"}, {"serial", "SN1"}}})},
-              {"warnings", json::array({json{{"line", 4}, {"field", "window_until"}, {"message", "already closed"}}})}};
+  json result{
+      {"file_name", "r.csv"},
+      {"created", 2},
+      {"updated", 1},
+      {"devices", json::array({json{{"id", "dev-000001"}, {"serial", "SN1"}}})},
+      {"warnings",
+       json::array({json{{"line", 4}, {"field", "window_until"}, {"message", "already closed"}}})}};
   std::string out = renderResult("registry.import", result, "in/r.csv");
   EXPECT_TRUE(contains(out, "Imported in/r.csv: 2 created, 1 updated."));
   EXPECT_TRUE(contains(out, "dev-000001  SN1"));
@@ -160,22 +179,32 @@ TEST(Render, FailureShowsCodeNameAndRemedy) {
 
 TEST(Render, ExitCodes) {
   EXPECT_EQ(exitCodeForResponse("status", json{{"ok", true}, {"result", json::object()}}), 0);
-  EXPECT_EQ(exitCodeForResponse("status", json{{"ok", false}, {"code", "PB-9501"}, {"error", "x"}}), 1);
+  EXPECT_EQ(exitCodeForResponse("status", json{{"ok", false}, {"code", "PB-9501"}, {"error", "x"}}),
+            1);
   EXPECT_EQ(exitCodeForResponse("audit.verify", json{{"ok", true}, {"result", {{"ok", true}}}}), 0);
-  EXPECT_EQ(exitCodeForResponse("audit.verify", json{{"ok", true}, {"result", {{"ok", false}}}}), 1);
+  EXPECT_EQ(exitCodeForResponse("audit.verify", json{{"ok", true}, {"result", {{"ok", false}}}}),
+            1);
 }
 
 TEST(Render, AuditVerify) {
-  EXPECT_TRUE(contains(renderResult("audit.verify", json{{"ok", true}, {"records", 42}, {"head_hash", "ab12"}}),
-                       "intact: 42 records, head ab12"));
-  std::string broken = renderResult(
-      "audit.verify", json{{"ok", false}, {"records", 42}, {"first_bad_seq", 17}, {"problem", "record 17 was edited"}});
+  EXPECT_TRUE(contains(
+      renderResult("audit.verify", json{{"ok", true}, {"records", 42}, {"head_hash", "ab12"}}),
+      "intact: 42 records, head ab12"));
+  std::string broken = renderResult("audit.verify", json{{"ok", false},
+                                                         {"records", 42},
+                                                         {"first_bad_seq", 17},
+                                                         {"problem", "record 17 was edited"}});
   EXPECT_TRUE(contains(broken, "BROKEN at record 17: record 17 was edited"));
 }
 
 TEST(Render, AuditTail) {
-  json list = json::array({json{{"seq", 1}, {"time", "2026-11-22T12:00:00Z"}, {"actor", "uid:0"},
-                                {"action", "registry.import"}, {"device_id", ""}, {"before", ""}, {"after", ""},
+  json list = json::array({json{{"seq", 1},
+                                {"time", "2026-11-22T12:00:00Z"},
+                                {"actor", "uid:0"},
+                                {"action", "registry.import"},
+                                {"device_id", ""},
+                                {"before", ""},
+                                {"after", ""},
                                 {"reason", ""}}});
   std::string out = renderResult("audit.tail", list);
   EXPECT_TRUE(contains(lines(out)[0], "SEQ"));
@@ -199,12 +228,16 @@ TEST(Render, StatusShowsProviderFieldsAndCounts) {
 }
 
 TEST(Render, ApproveBlockUnblock) {
-  EXPECT_TRUE(contains(renderResult("approve", json{{"id", 3}, {"device_id", "dev-000002"},
-                                                    {"answers_code", "PB-1003"},
-                                                    {"expires_at", "2026-11-23T12:00:00Z"}}),
-                       "Approved dev-000002 (answers PB-1003), approval #3 valid until 2026-11-23T12:00:00Z"));
-  EXPECT_EQ(renderResult("block", json{{"id", "dev-000002"}, {"serial", "SN2"}}), "Blocked dev-000002 (SN2).\n");
-  EXPECT_EQ(renderResult("unblock", json{{"id", "dev-000002"}, {"serial", "SN2"}}), "Unblocked dev-000002 (SN2).\n");
+  EXPECT_TRUE(contains(
+      renderResult("approve", json{{"id", 3},
+                                   {"device_id", "dev-000002"},
+                                   {"answers_code", "PB-1003"},
+                                   {"expires_at", "2026-11-23T12:00:00Z"}}),
+      "Approved dev-000002 (answers PB-1003), approval #3 valid until 2026-11-23T12:00:00Z"));
+  EXPECT_EQ(renderResult("block", json{{"id", "dev-000002"}, {"serial", "SN2"}}),
+            "Blocked dev-000002 (SN2).\n");
+  EXPECT_EQ(renderResult("unblock", json{{"id", "dev-000002"}, {"serial", "SN2"}}),
+            "Unblocked dev-000002 (SN2).\n");
 }
 
 TEST(Render, UnknownShapesFallBackToJson) {
@@ -216,7 +249,8 @@ TEST(Render, ReasonsMarkdownDocument) {
   EXPECT_EQ(md.rfind("# provbench reason codes\n", 0), 0u);
   EXPECT_TRUE(contains(md, "| code | name | meaning | what to do |"));
   for (const auto& r : allReasons()) {
-    EXPECT_TRUE(contains(md, "| " + std::string(r.code) + " | " + std::string(r.name) + " | ")) << r.code;
+    EXPECT_TRUE(contains(md, "| " + std::string(r.code) + " | " + std::string(r.name) + " | "))
+        << r.code;
   }
   // Every table row has exactly the four columns (no unescaped '|' inside a cell).
   for (const auto& l : lines(md)) {

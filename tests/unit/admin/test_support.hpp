@@ -3,9 +3,6 @@
 // resolver and the group database.
 #pragma once
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -15,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "admin/admin_handler.hpp"
 #include "admin/peer_credentials.hpp"
@@ -52,6 +51,7 @@ class FakeHandler : public AdminHandler {
       throwNext_ = false;
       throw std::runtime_error("handler bug");
     }
+    if (auto it = scripted_.find(call.cmd); it != scripted_.end()) return it->second;
     return okResponse(nlohmann::json{{"echo", call.cmd}, {"args", call.args}});
   }
   void auditDenied(const AdminCall& call) override {
@@ -66,6 +66,11 @@ class FakeHandler : public AdminHandler {
     std::lock_guard lock(mu_);
     return denied_;
   }
+  // From now on answer `cmd` with this complete response.
+  void respond(const std::string& cmd, nlohmann::json response) {
+    std::lock_guard lock(mu_);
+    scripted_[cmd] = std::move(response);
+  }
   void throwOnNextCall() {
     std::lock_guard lock(mu_);
     throwNext_ = true;
@@ -75,6 +80,7 @@ class FakeHandler : public AdminHandler {
   std::mutex mu_;
   std::vector<AdminCall> calls_;
   std::vector<AdminCall> denied_;
+  std::map<std::string, nlohmann::json> scripted_;
   bool throwNext_ = false;
 };
 

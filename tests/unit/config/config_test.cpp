@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/bench_config.hpp"
 
@@ -35,8 +35,6 @@ limits:
   session_timeout_ms: 60000
   max_sessions: 16
   max_sessions_per_source: 2
-approvals:
-  ttl_hours: 720
 slots:
   - id: a1
     label: "Bay A, slot 1"
@@ -74,14 +72,13 @@ TEST(BenchConfig, FullConfig) {
   EXPECT_EQ(c.sessionTimeoutMs, 60000u);
   EXPECT_EQ(c.maxSessions, 16u);
   EXPECT_EQ(c.maxSessionsPerSource, 2u);
-  EXPECT_EQ(c.approvalTtlHours, 720u);
   ASSERT_EQ(c.slots.size(), 3u);
   EXPECT_EQ(c.slots[0].id, "a1");
   EXPECT_EQ(c.slots[0].label, "Bay A, slot 1");
   EXPECT_EQ(c.slots[0].source, "10.0.0.11");
-  EXPECT_EQ(c.slots[1].label, "a2");            // label defaults to the id
-  EXPECT_EQ(c.slots[1].source, "10.0.0.12");    // IPv4-mapped IPv6 is the IPv4 peer
-  EXPECT_EQ(c.slots[2].source, "fe80::1");      // canonical IPv6 text
+  EXPECT_EQ(c.slots[1].label, "a2");          // label defaults to the id
+  EXPECT_EQ(c.slots[1].source, "10.0.0.12");  // IPv4-mapped IPv6 is the IPv4 peer
+  EXPECT_EQ(c.slots[2].source, "fe80::1");    // canonical IPv6 text
 }
 
 TEST(BenchConfig, MinimalConfigGetsDefaults) {
@@ -102,7 +99,6 @@ TEST(BenchConfig, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c.sessionTimeoutMs, 300000u);
   EXPECT_EQ(c.maxSessions, 512u);
   EXPECT_EQ(c.maxSessionsPerSource, 8u);
-  EXPECT_EQ(c.approvalTtlHours, 24u);
   EXPECT_TRUE(c.slots.empty());
   EXPECT_EQ(c.logLevel, "info");
 }
@@ -152,8 +148,6 @@ TEST(BenchConfig, OutOfRange) {
             "bench.yaml:4:9: agent_listener.port: must be in 0..65535, got '65536'");
   EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  max_frame_bytes: 1023\n"),
             "bench.yaml:4:20: limits.max_frame_bytes: must be in 1024..16777216, got '1023'");
-  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\napprovals:\n  ttl_hours: 0\n"),
-            "bench.yaml:4:14: approvals.ttl_hours: must be in 1..720, got '0'");
   EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  max_sessions: 4\n"
                      "  max_sessions_per_source: 5\n"),
             "bench.yaml:5:28: limits.max_sessions_per_source: must not exceed max_sessions (4)");
@@ -242,25 +236,26 @@ TEST(BenchConfig, TooManySlots) {
 
 TEST(BenchConfig, AllErrorsReportedInOneRun) {
   const std::string out = errorsOf(
-      "bench_id: B!\n"                  // 1 bad id
-      "state_dir: relative\n"           // 2 relative
+      "bench_id: B!\n"         // 1 bad id
+      "state_dir: relative\n"  // 2 relative
       "agent_listener:\n"
-      "  port: -1\n"                    // 4 wrong type
-      "  adress: 1.2.3.4\n"             // 5 typo
+      "  port: -1\n"         // 4 wrong type
+      "  adress: 1.2.3.4\n"  // 5 typo
       "limits:\n"
-      "  io_timeout_ms: 1\n"            // 7 out of range
+      "  io_timeout_ms: 1\n"  // 7 out of range
       "slots:\n"
       "  - {id: a, source: 1.2.3.999}\n"  // 9 bad IP
       "  - {id: a, source: 1.2.3.4}\n"    // 10 duplicate id
-      "bench_id: again\n");             // 11 duplicate key
+      "bench_id: again\n");               // 11 duplicate key
   const auto lines = std::count(out.begin(), out.end(), '\n') + 1;
   EXPECT_EQ(lines, 8) << out;
-  for (const char* where : {"bench.yaml:1:11: bench_id:", "bench.yaml:2:12: state_dir:",
-                            "bench.yaml:4:9: agent_listener.port:",
-                            "bench.yaml:5:3: agent_listener.adress: unknown key (did you mean "
-                            "'address'?)",
-                            "bench.yaml:7:18: limits.io_timeout_ms:", "bench.yaml:9:21: slots[0].source:",
-                            "bench.yaml:10:10: slots[1].id: duplicate", "bench.yaml:11:1: duplicate key"}) {
+  for (const char* where :
+       {"bench.yaml:1:11: bench_id:", "bench.yaml:2:12: state_dir:",
+        "bench.yaml:4:9: agent_listener.port:",
+        "bench.yaml:5:3: agent_listener.adress: unknown key (did you mean "
+        "'address'?)",
+        "bench.yaml:7:18: limits.io_timeout_ms:", "bench.yaml:9:21: slots[0].source:",
+        "bench.yaml:10:10: slots[1].id: duplicate", "bench.yaml:11:1: duplicate key"}) {
     EXPECT_NE(out.find(where), std::string::npos) << where << "\n" << out;
   }
 }

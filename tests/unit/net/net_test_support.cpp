@@ -14,6 +14,10 @@
 
 namespace pb::test {
 
+nlohmann::json typed(const std::string& type) {
+  return nlohmann::json{{"type", type}};
+}
+
 void NetTest::SetUp() {
   char tmpl[] = "/tmp/pb-net-test-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);

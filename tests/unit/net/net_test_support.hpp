@@ -14,20 +14,27 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "net/tls_frame_transport.hpp"
 
 // ASSERT_* returns from the enclosing function, which a coroutine cannot do.
-#define CO_ASSERT_TRUE(cond)                          \
-  if (!(cond)) {                                      \
-    ADD_FAILURE() << "CO_ASSERT_TRUE failed: " #cond; \
-    co_return;                                        \
-  }
+#define CO_ASSERT_TRUE(cond)                            \
+  do {                                                  \
+    if (!(cond)) {                                      \
+      ADD_FAILURE() << "CO_ASSERT_TRUE failed: " #cond; \
+      co_return;                                        \
+    }                                                   \
+  } while (false)
 
 namespace pb::test {
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
+
+// {"type": type}. GCC 12 miscompiles braced json initialisers inside co_await expressions
+// ("array used as initializer"), so coroutines build messages through this function.
+nlohmann::json typed(const std::string& type);
 
 class NetTest : public ::testing::Test {
  protected:

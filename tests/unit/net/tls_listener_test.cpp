@@ -86,7 +86,7 @@ class ListenerTest : public NetTest {
       ADD_FAILURE() << "connect from " << bind << ": " << t.error().message;
       co_return nullptr;
     }
-    auto st = co_await (*t)->writeFrame(json{{"type", "ping"}}, 5s);
+    auto st = co_await (*t)->writeFrame(typed("ping"), 5s);
     auto echo = co_await (*t)->readFrame(5s);
     if (!st.ok() || !echo.ok() || messageType(*echo) != "ping") {
       ADD_FAILURE() << "no echo for " << bind << ": "
@@ -306,7 +306,7 @@ TEST_F(ListenerTest, StopEndsAcceptingButLetsSessionsFinish) {
     auto late = co_await connect(port, "127.0.0.2");
     EXPECT_FALSE(late.ok());
     // The running session still works.
-    CO_ASSERT_TRUE((co_await t->writeFrame(json{{"type", "still"}}, 5s)).ok());
+    CO_ASSERT_TRUE((co_await t->writeFrame(typed("still"), 5s)).ok());
     auto echo = co_await t->readFrame(5s);
     CO_ASSERT_TRUE(echo.ok());
     EXPECT_EQ(messageType(*echo), "still");

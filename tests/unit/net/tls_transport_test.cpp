@@ -154,7 +154,7 @@ TEST_F(TransportTest, CloseIsBoundedWhenPeerNeverAnswers) {
   opts.closeTimeout = 200ms;
   std::uint16_t port = listenWith(
       [&](std::unique_ptr<FrameTransport> t) -> awaitable<void> {
-        (void)co_await t->writeFrame(json{{"type", "ping"}}, 5s);
+        (void)co_await t->writeFrame(typed("ping"), 5s);
         co_await t->close();  // waits for a close_notify that never comes
         closed = true;
       },
@@ -276,7 +276,7 @@ TEST_F(TransportTest, MalformedPayloadsAreRejectedAndStick) {
     std::uint16_t port = listenReadOnce(10s);
     runClient([&]() -> awaitable<void> {
       auto s = co_await rawTls(port, clientCtx_);
-      co_await writeRaw(*s, encodeRawFrame(payload) + encodeFrame(json{{"type", "valid"}}));
+      co_await writeRaw(*s, encodeRawFrame(payload) + encodeFrame(typed("valid")));
       std::array<char, 64> buf{};
       error_code ec;
       co_await s->async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
@@ -317,8 +317,10 @@ TEST_F(TransportTest, OversizeWriteIsRefusedAndTransportStaysUsable) {
   opts.maxFrameBytes = 256;
   std::uint16_t port = listenWith(
       [&](std::unique_ptr<FrameTransport> t) -> awaitable<void> {
-        bigWrite = co_await t->writeFrame(json{{"type", "x"}, {"pad", std::string(300, 'p')}}, 5s);
-        (void)co_await t->writeFrame(json{{"type", "small"}}, 5s);
+        json big = typed("x");
+        big["pad"] = std::string(300, 'p');
+        bigWrite = co_await t->writeFrame(big, 5s);
+        (void)co_await t->writeFrame(typed("small"), 5s);
         co_await t->close();
       },
       opts);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "policy/policy.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "policy/policy.hpp"
+#include <gtest/gtest.h>
 
 namespace pb {
 namespace {
@@ -238,18 +238,33 @@ TEST(Policy, ErrorCodeIsPolicy) {
   EXPECT_EQ(r.error().message, "policy.yaml:1:1: expected a mapping, got null");
 }
 
-TEST(Policy, LoadRejectsMissingAndOversizeFiles) {
-  char tmpl[] = "/tmp/pb-policy-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  EXPECT_FALSE(loadPolicyFile(dir + "/missing.yaml").ok());
-  EXPECT_FALSE(loadPolicyFile(dir).ok());
-  const std::string big = dir + "/big.yaml";
+class PolicyFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pb-policy-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(PolicyFile, LoadRejectsMissingDirectoryAndOversizeFiles) {
+  EXPECT_EQ(loadPolicyFile(dir_ + "/missing.yaml").error().code, "io");
+  EXPECT_FALSE(loadPolicyFile(dir_).ok());
+  const std::string big = dir_ + "/big.yaml";
   std::ofstream(big) << std::string(kMaxPolicyBytes + 1, '#');
   auto r = loadPolicyFile(big);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "too_large");
-  std::filesystem::remove_all(dir);
+}
+
+TEST_F(PolicyFile, ErrorsNameTheFile) {
+  const std::string path = dir_ + "/p.yaml";
+  std::ofstream(path) << "name: p\n";
+  auto r = loadPolicyFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, path + ":1:1: tenant: required key is missing");
 }
 
 }  // namespace

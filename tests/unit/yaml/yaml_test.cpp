@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "yaml/utf8.hpp"
 #include "yaml/yaml_document.hpp"
@@ -179,8 +179,8 @@ TEST(YamlParse, AliasBombDoesNotExpand) {
   // Each level references the previous twice; walked naively this would be 2^20 nodes.
   std::string text = "a0: &a0 [x, x]\n";
   for (int i = 1; i < 20; ++i) {
-    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" +
-            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + "]\n";
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
+            ", *a" + std::to_string(i - 1) + "]\n";
   }
   YamlIssues issues("f.yaml");
   auto root = parse(text, issues);
@@ -265,8 +265,7 @@ TEST(YamlMapReader, IntegerSpellingsAndOverflow) {
 TEST(YamlMapReader, StringLimitsEmptyAndControlCharacters) {
   Settings s;
   EXPECT_EQ(readSettings("name: \"\"\n", s), "f.yaml:1:7: name: must not be empty");
-  EXPECT_EQ(readSettings("name: 01234567890123456\n", s),
-            "f.yaml:1:7: name: longer than 16 bytes");
+  EXPECT_EQ(readSettings("name: 01234567890123456\n", s), "f.yaml:1:7: name: longer than 16 bytes");
   EXPECT_EQ(readSettings("name: \"a\\tb\"\n", s),
             "f.yaml:1:7: name: contains a control character (tab, newline, ...)");
   EXPECT_EQ(readSettings("name:\n", s), "f.yaml:1:1: name: expected a string, got null");

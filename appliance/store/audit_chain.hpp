@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// The audit log's hash chain, as pure functions so it can be tested without SQLite.
+//
+//   hash_n = SHA-256( prevHash_n ‖ canonical(record_n) )      prevHash_1 = 64 × '0'
+//   mac_n  = HMAC-SHA-256( auditKey, hash_n )                 prevHash_n = hash_{n-1}
+//
+// Both hashes are the lower-case hex strings (that is what is stored and what is chained). The
+// canonical form length-prefixes every field, so no two different records serialise alike, and it
+// includes seq, so a record cannot be moved to another position without changing its hash.
+//
+// What the chain detects: an edited record (hash mismatch), a deleted record (seq gap), records
+// swapped or re-linked (prevHash mismatch), and a record written without the key — forged,
+// inserted, or a whole chain recomputed by someone who can write the database (MAC mismatch).
+// What it cannot detect on its own: the newest records being cut off (tail truncation). The rest
+// still verifies; only a head hash kept elsewhere (a report, a log shipped off the box) shows it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "store/store.hpp"
+
+namespace pb {
+
+inline constexpr const char* kAuditGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// The one serialisation of `details` used for hashing and for storage: compact, keys sorted,
+// invalid UTF-8 replaced (device-supplied strings must never make serialisation throw).
+std::string canonicalAuditDetails(const nlohmann::json& details);
+
+// The bytes hashed after prevHash: every field except prevHash, hash and mac.
+std::string canonicalAuditFields(const AuditRecord& r);
+// Hex SHA-256 over r.prevHash ("" counts as the genesis hash) and canonicalAuditFields(r).
+std::string computeAuditHash(const AuditRecord& r);
+// Hex HMAC-SHA-256(key, hash).
+std::string computeAuditMac(const Bytes& key, const std::string& hash);
+
+// Fills prevHash (from `previous`, nullptr for the first record), hash and mac. seq and the
+// content fields must be set already.
+void sealAuditRecord(AuditRecord& r, const AuditRecord* previous, const Bytes& key);
+
+// Checks records one at a time, in seq order, so a long log need not be held in memory. Stops at
+// the first bad record; later records are not judged (they may be fine, but the chain is broken).
+class AuditChainVerifier {
+ public:
+  explicit AuditChainVerifier(const Bytes& key) : key_(key) {}
+
+  // Returns false once the chain is broken (this record or an earlier one).
+  bool add(const AuditRecord& r);
+  // ok=true when every record added so far verified. `records` counts the records checked.
+  [[nodiscard]] AuditVerifyReport report() const;
+
+ private:
+  void fail(std::int64_t seq, std::string problem);
+
+  const Bytes& key_;
+  AuditVerifyReport report_{true, 0, 0, "", ""};
+  std::int64_t expectedSeq_ = 1;
+  std::string prevHash_ = kAuditGenesisHash;
+};
+
+AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records, const Bytes& key);
+
+}  // namespace pb

@@ -1,0 +1,954 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Store on SQLite. Each mutating method is one IMMEDIATE transaction that changes the data
+// and appends the audit record(s) describing the change; it returns after COMMIT, which with
+// synchronous=FULL in WAL mode means the change survives a power cut.
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "core/reasons.hpp"
+#include "registry/registry_import.hpp"
+#include "store/audit_chain.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite_util.hpp"
+#include "store/store.hpp"
+
+namespace pb {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kMinAuditKeyBytes = 16;
+
+// Column lists are constants; values are always bound.
+constexpr const char* kDeviceColumns =
+    "id, serial, smbios_uuid, model, owner, owner_email, tenant, ek_sha256, window_from, "
+    "window_until, blocked, block_reason, state, reason_code, retryable, enrolled_at, "
+    "bound_ek_sha256, slot, last_session_id, state_since, created_at, updated_at";
+constexpr const char* kSessionColumns =
+    "id, device_id, source, slot, identity, state, reason_code, retryable, open, policy_hash, "
+    "started_at, updated_at";
+constexpr const char* kApprovalColumns =
+    "id, device_id, serial, smbios_uuid, answers_code, approved_by, reason, created_at, "
+    "expires_at, consumed_at";
+constexpr const char* kAuditColumns =
+    "seq, time, actor, action, device_id, session_id, state_before, state_after, reason, "
+    "policy_hash, details, prev_hash, hash, mac";
+
+std::string select(const char* columns, const char* rest) {
+  return std::string("SELECT ") + columns + " " + rest;
+}
+
+Error notFound(const std::string& what) {
+  return makeError(std::string(reason::kAdminNotFound), what);
+}
+Error conflict(const std::string& what) {
+  return makeError(std::string(reason::kAdminConflict), what);
+}
+Error corrupt(const std::string& what) { return makeError("db", "corrupt database: " + what); }
+
+std::string dumpJson(const nlohmann::json& j) {
+  // Identity facts come from the device: invalid UTF-8 must not make serialisation throw.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string deviceIdFor(std::int64_t n) {
+  std::string digits = std::to_string(n);
+  if (digits.size() < 6) digits.insert(0, 6 - digits.size(), '0');
+  return "dev-" + digits;
+}
+
+std::string stateString(const std::optional<DeviceState>& s) {
+  return s ? std::string(toString(*s)) : std::string();
+}
+
+bool isLowerHex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// ---- row readers (column order as in the constants above) ----
+
+Result<DeviceRecord> readDevice(const sql::Statement& st) {
+  DeviceRecord d;
+  d.id = st.text(0);
+  d.registry.serial = st.text(1);
+  d.registry.smbiosUuid = st.text(2);
+  d.registry.model = st.text(3);
+  d.registry.owner = st.text(4);
+  d.registry.ownerEmail = st.text(5);
+  d.registry.tenant = st.text(6);
+  d.registry.ekSha256 = st.text(7);
+  d.registry.windowFrom = st.int64(8);
+  d.registry.windowUntil = st.int64(9);
+  d.blocked = st.int64(10) != 0;
+  d.blockReason = st.text(11);
+  if (!st.isNull(12)) {
+    d.state = deviceStateFromString(st.text(12));
+    if (!d.state) return corrupt("device " + d.id + " has an unknown state");
+  }
+  d.reasonCode = st.text(13);
+  d.retryable = st.int64(14) != 0;
+  d.enrolledAt = st.int64(15);
+  d.boundEkSha256 = st.text(16);
+  d.slot = st.text(17);
+  d.lastSessionId = st.text(18);
+  d.stateSince = st.int64(19);
+  d.createdAt = st.int64(20);
+  d.updatedAt = st.int64(21);
+  return d;
+}
+
+Result<SessionRecord> readSession(const sql::Statement& st) {
+  SessionRecord s;
+  s.id = st.text(0);
+  s.deviceId = st.text(1);  // NULL reads as ""
+  s.source = st.text(2);
+  s.slot = st.text(3);
+  s.identity = nlohmann::json::parse(st.text(4), nullptr, false);
+  if (s.identity.is_discarded()) return corrupt("session " + s.id + " has unreadable identity");
+  auto state = deviceStateFromString(st.text(5));
+  if (!state) return corrupt("session " + s.id + " has an unknown state");
+  s.state = *state;
+  s.reasonCode = st.text(6);
+  s.retryable = st.int64(7) != 0;
+  s.open = st.int64(8) != 0;
+  s.policyHash = st.text(9);
+  s.startedAt = st.int64(10);
+  s.updatedAt = st.int64(11);
+  return s;
+}
+
+Approval readApproval(const sql::Statement& st) {
+  Approval a;
+  a.id = st.int64(0);
+  a.deviceId = st.text(1);
+  a.serial = st.text(2);
+  a.smbiosUuid = st.text(3);
+  a.answersCode = st.text(4);
+  a.approvedBy = st.text(5);
+  a.reason = st.text(6);
+  a.createdAt = st.int64(7);
+  a.expiresAt = st.int64(8);
+  a.consumedAt = st.int64(9);
+  return a;
+}
+
+// For display and verification. When the stored details text is not exactly what the writer
+// produced (canonical JSON), it is replaced by a value that cannot hash like the original, so
+// verification reports the record as edited instead of silently normalising the change away.
+AuditRecord readAudit(const sql::Statement& st) {
+  AuditRecord r;
+  r.seq = st.int64(0);
+  r.time = st.int64(1);
+  r.actor = st.text(2);
+  r.action = st.text(3);
+  r.deviceId = st.text(4);
+  r.sessionId = st.text(5);
+  r.before = st.text(6);
+  r.after = st.text(7);
+  r.reason = st.text(8);
+  r.policyHash = st.text(9);
+  std::string details = st.text(10);
+  r.details = nlohmann::json::parse(details, nullptr, false);
+  if (r.details.is_discarded() || canonicalAuditDetails(r.details) != details) {
+    r.details = nlohmann::json{{"unreadable_details", details}};
+  }
+  r.prevHash = st.text(11);
+  r.hash = st.text(12);
+  r.mac = st.text(13);
+  return r;
+}
+
+template <class T, class Reader>
+Result<std::vector<T>> readAll(sql::Statement& st, Reader reader) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if constexpr (std::is_same_v<decltype(reader(st)), T>) {
+      out.push_back(reader(st));
+    } else {
+      auto item = reader(st);
+      if (!item) return item.error();
+      out.push_back(std::move(item).value());
+    }
+  }
+  return out;
+}
+
+// Registry fields compared on re-import, with how they appear in the audit details.
+nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& after) {
+  nlohmann::json changes = nlohmann::json::object();
+  auto cmp = [&](const char* name, const auto& a, const auto& b) {
+    if (a != b) changes[name] = {{"old", a}, {"new", b}};
+  };
+  cmp("serial", before.serial, after.serial);  // case only: the lookup is case-insensitive
+  cmp("smbios_uuid", before.smbiosUuid, after.smbiosUuid);
+  cmp("model", before.model, after.model);
+  cmp("owner", before.owner, after.owner);
+  cmp("owner_email", before.ownerEmail, after.ownerEmail);
+  cmp("tenant", before.tenant, after.tenant);
+  cmp("ek_sha256", before.ekSha256, after.ekSha256);
+  if (before.windowFrom != after.windowFrom) {
+    changes["window_from"] = {{"old", formatUtc(before.windowFrom)},
+                              {"new", formatUtc(after.windowFrom)}};
+  }
+  if (before.windowUntil != after.windowUntil) {
+    changes["window_until"] = {{"old", formatUtc(before.windowUntil)},
+                               {"new", formatUtc(after.windowUntil)}};
+  }
+  return changes;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version)
+      : db_(db), key_(std::move(auditKey)), clock_(clock), version_(version) {}
+  ~SqliteStore() override {
+    secureZero(key_.data(), key_.size());
+    sqlite3_close_v2(db_);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  int schemaVersion() const override { return version_; }
+  void setPolicyHash(std::string hash) override { policyHash_ = std::move(hash); }
+
+  Result<ImportSummary> importRegistry(const std::vector<RegistryRow>& rows,
+                                       const std::string& actor,
+                                       const std::string& sourceName) override;
+  Result<std::optional<DeviceRecord>> findDevice(const std::string& id) override;
+  Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) override;
+  Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) override;
+  Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) override;
+
+  Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) override;
+  Status applyTransition(const Transition& t) override;
+  Result<std::optional<SessionRecord>> findSession(const std::string& id) override;
+  Result<std::vector<SessionRecord>> listSessions(bool openOnly, int limit) override;
+  Result<std::vector<SessionRecord>> sessionsForDevice(const std::string& deviceId,
+                                                       int limit) override;
+  Result<int> failOpenSessions(const std::string& code) override;
+
+  Status setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,
+                    const std::string& reason) override;
+  Result<Approval> addApproval(const std::string& deviceId, const std::string& actor,
+                               const std::string& reason, std::int64_t ttlSeconds) override;
+  Result<std::optional<Approval>> activeApproval(const std::string& deviceId) override;
+
+  Status appendAudit(AuditRecord record) override;
+  Result<std::vector<AuditRecord>> auditTail(int count) override;
+  Result<std::vector<AuditRecord>> auditForDevice(const std::string& deviceId, int count) override;
+  Result<std::int64_t> auditCount() override;
+  Result<AuditVerifyReport> verifyAudit() override;
+
+ private:
+  Result<sql::Statement> prepare(std::string_view sql) {
+    return sql::Statement::prepare(db_, sql);
+  }
+  Result<std::optional<DeviceRecord>> loadDevice(const char* where, const std::string& key);
+  Result<std::optional<SessionRecord>> loadSession(const std::string& id);
+  Result<std::string> nextDeviceId();
+  // Appends inside the caller's transaction; fills seq, time, policy hash, hashes and MAC.
+  Status appendAuditInTx(AuditRecord r, std::int64_t now);
+  Status consumeApproval(const Transition& t, const std::string& deviceId, std::int64_t now);
+
+  sqlite3* db_;
+  Bytes key_;
+  const Clock& clock_;
+  int version_;
+  std::string policyHash_;
+};
+
+// ---------------- reads ----------------
+
+Result<std::optional<DeviceRecord>> SqliteStore::loadDevice(const char* where,
+                                                            const std::string& key) {
+  auto st = prepare(select(kDeviceColumns, "FROM devices ") + where);
+  if (!st) return st.error();
+  st->bindAll(key);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<DeviceRecord>();
+  auto d = readDevice(*st);
+  if (!d) return d.error();
+  return std::optional<DeviceRecord>(std::move(d).value());
+}
+
+Result<std::optional<DeviceRecord>> SqliteStore::findDevice(const std::string& id) {
+  return loadDevice("WHERE id = ?", id);
+}
+
+Result<std::optional<DeviceRecord>> SqliteStore::findDeviceBySerial(const std::string& serial) {
+  return loadDevice("WHERE serial = ?", serial);  // the column is COLLATE NOCASE
+}
+
+Result<std::vector<DeviceRecord>> SqliteStore::findDevicesByUuid(const std::string& smbiosUuid) {
+  auto canon = canonicalUuid(smbiosUuid);
+  if (!canon) return std::vector<DeviceRecord>();  // cannot match a stored (canonical) UUID
+  auto st = prepare(select(kDeviceColumns, "FROM devices WHERE smbios_uuid = ? ORDER BY id"));
+  if (!st) return st.error();
+  st->bindAll(*canon);
+  return readAll<DeviceRecord>(*st, readDevice);
+}
+
+Result<std::vector<DeviceRecord>> SqliteStore::listDevices(std::optional<DeviceState> state) {
+  auto st = prepare(select(kDeviceColumns, state ? "FROM devices WHERE state = ? ORDER BY id"
+                                                 : "FROM devices ORDER BY id"));
+  if (!st) return st.error();
+  if (state) st->bindAll(toString(*state));
+  return readAll<DeviceRecord>(*st, readDevice);
+}
+
+Result<std::optional<SessionRecord>> SqliteStore::loadSession(const std::string& id) {
+  auto st = prepare(select(kSessionColumns, "FROM sessions WHERE id = ?"));
+  if (!st) return st.error();
+  st->bindAll(id);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<SessionRecord>();
+  auto s = readSession(*st);
+  if (!s) return s.error();
+  return std::optional<SessionRecord>(std::move(s).value());
+}
+
+Result<std::optional<SessionRecord>> SqliteStore::findSession(const std::string& id) {
+  return loadSession(id);
+}
+
+// A non-positive limit means "no limit" (SQLite's LIMIT -1).
+Result<std::vector<SessionRecord>> SqliteStore::listSessions(bool openOnly, int limit) {
+  auto st = prepare(select(kSessionColumns, openOnly ? "FROM sessions WHERE open = 1 "
+                                                       "ORDER BY started_at DESC, rowid DESC LIMIT ?"
+                                                     : "FROM sessions "
+                                                       "ORDER BY started_at DESC, rowid DESC LIMIT ?"));
+  if (!st) return st.error();
+  st->bindAll(limit > 0 ? limit : -1);
+  return readAll<SessionRecord>(*st, readSession);
+}
+
+Result<std::vector<SessionRecord>> SqliteStore::sessionsForDevice(const std::string& deviceId,
+                                                                  int limit) {
+  auto st = prepare(select(kSessionColumns,
+                           "FROM sessions WHERE device_id = ? "
+                           "ORDER BY started_at DESC, rowid DESC LIMIT ?"));
+  if (!st) return st.error();
+  st->bindAll(deviceId, limit > 0 ? limit : -1);
+  return readAll<SessionRecord>(*st, readSession);
+}
+
+Result<std::optional<Approval>> SqliteStore::activeApproval(const std::string& deviceId) {
+  auto st = prepare(select(kApprovalColumns,
+                           "FROM approvals WHERE device_id = ? AND consumed_at = 0 AND "
+                           "expires_at > ? ORDER BY created_at DESC, id DESC LIMIT 1"));
+  if (!st) return st.error();
+  st->bindAll(deviceId, clock_.nowUnix());
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<Approval>();
+  return std::optional<Approval>(readApproval(*st));
+}
+
+Result<std::vector<AuditRecord>> SqliteStore::auditTail(int count) {
+  auto st = prepare(std::string("SELECT * FROM (") + select(kAuditColumns, "FROM audit") +
+                    " ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC");
+  if (!st) return st.error();
+  st->bindAll(count > 0 ? count : -1);
+  return readAll<AuditRecord>(*st, readAudit);
+}
+
+Result<std::vector<AuditRecord>> SqliteStore::auditForDevice(const std::string& deviceId,
+                                                             int count) {
+  auto st = prepare(std::string("SELECT * FROM (") +
+                    select(kAuditColumns, "FROM audit WHERE device_id = ?") +
+                    " ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC");
+  if (!st) return st.error();
+  st->bindAll(deviceId, count > 0 ? count : -1);
+  return readAll<AuditRecord>(*st, readAudit);
+}
+
+Result<std::int64_t> SqliteStore::auditCount() {
+  auto st = prepare("SELECT COUNT(*) FROM audit");
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  return st->int64(0);
+}
+
+Result<AuditVerifyReport> SqliteStore::verifyAudit() {
+  // One read transaction: the records checked are one consistent snapshot even while benchd
+  // keeps appending.
+  if (auto s = sql::exec(db_, "BEGIN"); !s) return s.error();
+  struct EndRead {
+    sqlite3* db;
+    ~EndRead() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
+  } endRead{db_};
+
+  auto st = prepare(select(kAuditColumns, "FROM audit ORDER BY seq ASC"));
+  if (!st) return st.error();
+  AuditChainVerifier verifier(key_);
+  std::int64_t total = 0;
+  std::string lastHash;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    AuditRecord r = readAudit(*st);
+    ++total;
+    lastHash = r.hash;
+    verifier.add(r);  // keeps counting after a failure; the report keeps the first problem
+  }
+  AuditVerifyReport report = verifier.report();
+  report.records = total;
+  report.headHash = lastHash;
+  // Note: records cut off the end of the log (tail truncation) leave a chain that verifies.
+  // Only comparing headHash / records with a copy kept elsewhere reveals it.
+  return report;
+}
+
+// ---------------- writes ----------------
+
+Result<std::string> SqliteStore::nextDeviceId() {
+  auto up = prepare("UPDATE counters SET value = value + 1 WHERE name = 'device_id'");
+  if (!up) return up.error();
+  if (auto s = up->run(); !s) return s.error();
+  auto get = prepare("SELECT value FROM counters WHERE name = 'device_id'");
+  if (!get) return get.error();
+  auto row = get->step();
+  if (!row) return row.error();
+  if (!*row) return corrupt("device id counter is missing");
+  return deviceIdFor(get->int64(0));
+}
+
+Status SqliteStore::appendAuditInTx(AuditRecord r, std::int64_t now) {
+  auto last = prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (!last) return last.error();
+  auto row = last->step();
+  if (!row) return row.error();
+  AuditRecord previous;
+  bool havePrevious = *row;
+  if (havePrevious) {
+    previous.seq = last->int64(0);
+    previous.hash = last->text(1);
+  }
+  r.seq = havePrevious ? previous.seq + 1 : 1;
+  r.time = now;
+  r.policyHash = policyHash_;
+  sealAuditRecord(r, havePrevious ? &previous : nullptr, key_);
+  auto ins = prepare(std::string("INSERT INTO audit (") + kAuditColumns +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!ins) return ins.error();
+  ins->bindAll(r.seq, r.time, r.actor, r.action, r.deviceId, r.sessionId, r.before, r.after,
+               r.reason, r.policyHash, canonicalAuditDetails(r.details), r.prevHash, r.hash, r.mac);
+  if (auto s = ins->run(); !s) return s.error().withContext("audit append");
+  return {};
+}
+
+Status SqliteStore::appendAudit(AuditRecord record) {
+  const std::int64_t now = clock_.nowUnix();
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  if (auto s = appendAuditInTx(std::move(record), now); !s) return s;
+  return tx->commit();
+}
+
+Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>& rows,
+                                                  const std::string& actor,
+                                                  const std::string& sourceName) {
+  // Validate everything before touching the database: rows may come from somewhere other than
+  // parseRegistry, and the import is all-or-nothing anyway.
+  std::set<std::string> serials;
+  std::set<std::string> uuids;
+  for (const auto& row : rows) {
+    auto errors = validateRegistryRow(row);
+    if (!errors.empty()) {
+      return makeError(std::string(reason::kAdminBadRequest),
+                       "registry import: line " + std::to_string(row.line) + ": " +
+                           errors.front().message + " (nothing imported)");
+    }
+    std::string serialKey = row.serial;
+    for (char& c : serialKey) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!serials.insert(serialKey).second || !uuids.insert(row.smbiosUuid).second) {
+      return makeError(std::string(reason::kAdminBadRequest),
+                       "registry import: line " + std::to_string(row.line) +
+                           ": serial or smbios_uuid appears twice in this import (nothing "
+                           "imported)");
+    }
+  }
+
+  const std::int64_t now = clock_.nowUnix();
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  ImportSummary summary;
+  std::vector<std::string> ids;
+  for (const auto& row : rows) {
+    auto existing = loadDevice("WHERE serial = ?", row.serial);
+    if (!existing) return existing.error();
+    AuditRecord audit;
+    audit.actor = actor;
+    audit.details = {{"source", sourceName}, {"line", row.line}};
+    if (!*existing) {
+      auto id = nextDeviceId();
+      if (!id) return id.error();
+      auto ins = prepare(
+          "INSERT INTO devices (id, serial, smbios_uuid, model, owner, owner_email, tenant, "
+          "ek_sha256, window_from, window_until, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!ins) return ins.error();
+      ins->bindAll(*id, row.serial, row.smbiosUuid, row.model, row.owner, row.ownerEmail,
+                   row.tenant, row.ekSha256, row.windowFrom, row.windowUntil, now, now);
+      if (auto s = ins->run(); !s) {
+        return s.error().withContext("registry import: line " + std::to_string(row.line));
+      }
+      audit.action = "registry.create";
+      audit.deviceId = *id;
+      audit.details["serial"] = row.serial;
+      audit.details["smbios_uuid"] = row.smbiosUuid;
+      audit.details["model"] = row.model;
+      audit.details["owner"] = row.owner;
+      audit.details["owner_email"] = row.ownerEmail;
+      audit.details["tenant"] = row.tenant;
+      audit.details["ek_sha256"] = row.ekSha256;
+      audit.details["window_from"] = formatUtc(row.windowFrom);
+      audit.details["window_until"] = formatUtc(row.windowUntil);
+      ++summary.created;
+      ids.push_back(*id);
+    } else {
+      const DeviceRecord& old = **existing;
+      ids.push_back(old.id);
+      nlohmann::json changes = registryChanges(old.registry, row);
+      if (changes.empty()) {
+        ++summary.unchanged;
+        continue;
+      }
+      auto up = prepare(
+          "UPDATE devices SET serial = ?, smbios_uuid = ?, model = ?, owner = ?, "
+          "owner_email = ?, tenant = ?, ek_sha256 = ?, window_from = ?, window_until = ?, "
+          "updated_at = ? WHERE id = ?");
+      if (!up) return up.error();
+      up->bindAll(row.serial, row.smbiosUuid, row.model, row.owner, row.ownerEmail, row.tenant,
+                  row.ekSha256, row.windowFrom, row.windowUntil, now, old.id);
+      if (auto s = up->run(); !s) {
+        return s.error().withContext("registry import: line " + std::to_string(row.line));
+      }
+      audit.action = "registry.update";
+      audit.deviceId = old.id;
+      audit.details["changes"] = std::move(changes);
+      ++summary.updated;
+    }
+    if (auto s = appendAuditInTx(std::move(audit), now); !s) return s.error();
+  }
+
+  // A UUID names one board. Checked after all rows are written so that an import may swap two
+  // devices' UUIDs (a typo fix); only UUIDs touched by this import are checked.
+  for (const auto& uuid : uuids) {
+    auto dup = prepare("SELECT id, serial FROM devices WHERE smbios_uuid = ? ORDER BY id");
+    if (!dup) return dup.error();
+    dup->bindAll(uuid);
+    std::vector<std::string> holders;
+    for (;;) {
+      auto r = dup->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      holders.push_back(dup->text(0) + " (serial " + dup->text(1) + ")");
+    }
+    if (holders.size() > 1) {
+      return conflict("registry import: smbios_uuid " + uuid + " would belong to " +
+                      holders[0] + " and " + holders[1] + " (nothing imported)");
+    }
+  }
+
+  for (const auto& id : ids) {
+    auto d = loadDevice("WHERE id = ?", id);
+    if (!d) return d.error();
+    if (!*d) return corrupt("device " + id + " vanished during import");
+    summary.devices.push_back(std::move(**d));
+  }
+  if (auto s = tx->commit(); !s) return s.error();
+  return summary;
+}
+
+Result<SessionRecord> SqliteStore::createSession(SessionRecord init, const std::string& actor) {
+  const std::int64_t now = clock_.nowUnix();
+  if (init.id.empty()) init.id = "s-" + randomHex(8);
+  init.state = DeviceState::Discovered;
+  init.reasonCode.clear();
+  init.retryable = false;
+  init.open = true;
+  init.policyHash = policyHash_;
+  init.startedAt = now;
+  init.updatedAt = now;
+
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  std::string before;
+  if (!init.deviceId.empty()) {
+    auto device = loadDevice("WHERE id = ?", init.deviceId);
+    if (!device) return device.error();
+    if (!*device) return notFound("unknown device " + init.deviceId);
+    before = stateString((*device)->state);
+  }
+  auto ins = prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
+                      ") VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!ins) return ins.error();
+  ins->bindAll(init.id, init.deviceId, init.source, init.slot, dumpJson(init.identity),
+                toString(init.state), init.reasonCode, init.retryable, init.open, init.policyHash,
+                init.startedAt, init.updatedAt);
+  if (auto s = ins->run(); !s) return s.error().withContext("create session");
+
+  if (!init.deviceId.empty()) {
+    auto up = prepare(
+        "UPDATE devices SET state = ?, reason_code = '', retryable = 0, state_since = ?, "
+        "last_session_id = ?, slot = ?, updated_at = ? WHERE id = ?");
+    if (!up) return up.error();
+    up->bindAll(toString(init.state), now, init.id, init.slot, now, init.deviceId);
+    if (auto s = up->run(); !s) return s.error();
+  }
+  AuditRecord audit;
+  audit.actor = actor;
+  audit.action = "session.discovered";
+  audit.deviceId = init.deviceId;
+  audit.sessionId = init.id;
+  audit.before = before;
+  audit.after = toString(init.state);
+  audit.details = {{"source", init.source}, {"slot", init.slot}, {"identity", init.identity}};
+  if (auto s = appendAuditInTx(std::move(audit), now); !s) return s.error();
+  if (auto s = tx->commit(); !s) return s.error();
+  return init;
+}
+
+Status SqliteStore::consumeApproval(const Transition& t, const std::string& deviceId,
+                                    std::int64_t now) {
+  auto st = prepare(select(kApprovalColumns, "FROM approvals WHERE id = ?"));
+  if (!st) return st.error();
+  st->bindAll(t.consumeApprovalId);
+  auto row = st->step();
+  if (!row) return row.error();
+  const std::string name = "approval " + std::to_string(t.consumeApprovalId);
+  if (!*row) return notFound("unknown " + name);
+  Approval a = readApproval(*st);
+  if (a.deviceId != deviceId) return conflict(name + " was given for another device");
+  if (a.consumedAt != 0) return conflict(name + " was already used");
+  if (a.expiresAt <= now) return conflict(name + " expired at " + formatUtc(a.expiresAt));
+  auto up = prepare("UPDATE approvals SET consumed_at = ? WHERE id = ? AND consumed_at = 0");
+  if (!up) return up.error();
+  up->bindAll(now, a.id);
+  if (auto s = up->run(); !s) return s;
+  AuditRecord audit;
+  audit.actor = t.actor;
+  audit.action = "approval.consume";
+  audit.deviceId = deviceId;
+  audit.sessionId = t.sessionId;
+  audit.reason = a.answersCode;
+  audit.details = {{"approval_id", a.id},
+                   {"approved_by", a.approvedBy},
+                   {"serial", a.serial},
+                   {"smbios_uuid", a.smbiosUuid}};
+  return appendAuditInTx(std::move(audit), now);
+}
+
+Status SqliteStore::applyTransition(const Transition& t) {
+  const std::int64_t now = clock_.nowUnix();
+  if (t.action.empty()) return makeError("db", "a transition needs an audit action");
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+
+  auto session = loadSession(t.sessionId);
+  if (!session) return session.error();
+  if (!*session) return notFound("unknown session " + t.sessionId);
+  SessionRecord& s = **session;
+  if (!s.open) return conflict("session " + s.id + " is closed");
+
+  // The session may learn its device at this step (identified after Hello); it never changes.
+  std::string deviceId = t.deviceId.empty() ? s.deviceId : t.deviceId;
+  if (!s.deviceId.empty() && s.deviceId != deviceId) {
+    return conflict("session " + s.id + " belongs to device " + s.deviceId + ", not " + deviceId);
+  }
+  std::optional<DeviceRecord> device;
+  if (!deviceId.empty()) {
+    auto d = loadDevice("WHERE id = ?", deviceId);
+    if (!d) return d.error();
+    if (!*d) return notFound("unknown device " + deviceId);
+    device = std::move(*d);
+  } else if (t.consumeApprovalId != 0 || !t.adoptSmbiosUuid.empty() || !t.bindEkSha256.empty()) {
+    return makeError("db", "approval, UUID adoption and EK binding need a registered device");
+  }
+
+  std::string adoptUuid;
+  if (!t.adoptSmbiosUuid.empty()) {
+    auto canon = canonicalUuid(t.adoptSmbiosUuid);
+    if (!canon || isBogusUuid(*canon)) {
+      return makeError("db", "cannot adopt an invalid or placeholder SMBIOS UUID");
+    }
+    adoptUuid = *canon;
+  }
+  std::string bindEk;
+  if (!t.bindEkSha256.empty()) {
+    bindEk = t.bindEkSha256;
+    for (char& c : bindEk) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!isLowerHex64(bindEk)) return makeError("db", "EK hash must be 64 hex digits");
+  }
+
+  const std::string before(toString(s.state));
+  const std::string after(toString(t.to));
+  auto up = prepare(
+      "UPDATE sessions SET device_id = NULLIF(?, ''), state = ?, reason_code = ?, retryable = ?, "
+      "open = ?, updated_at = ? WHERE id = ?");
+  if (!up) return up.error();
+  up->bindAll(deviceId, after, t.reasonCode, t.retryable, !t.closeSession && s.open, now, s.id);
+  if (auto st = up->run(); !st) return st;
+
+  AuditRecord audit;
+  audit.actor = t.actor;
+  audit.action = t.action;
+  audit.deviceId = deviceId;
+  audit.sessionId = s.id;
+  audit.before = before;
+  audit.after = after;
+  audit.reason = t.reasonCode;
+  audit.details = t.details;
+  if (auto st = appendAuditInTx(std::move(audit), now); !st) return st;
+
+  if (device) {
+    const bool newState = device->state != t.to || device->lastSessionId != s.id;
+    auto dev = prepare(
+        "UPDATE devices SET state = ?, reason_code = ?, retryable = ?, state_since = ?, "
+        "last_session_id = ?, slot = ?, enrolled_at = ?, bound_ek_sha256 = ?, updated_at = ? "
+        "WHERE id = ?");
+    if (!dev) return dev.error();
+    dev->bindAll(after, t.reasonCode, t.retryable, newState ? now : device->stateSince, s.id,
+                 s.slot, t.to == DeviceState::Ready ? now : device->enrolledAt,
+                 bindEk.empty() ? device->boundEkSha256 : bindEk, now, deviceId);
+    if (auto st = dev->run(); !st) return st;
+
+    if (t.consumeApprovalId != 0) {
+      if (auto st = consumeApproval(t, deviceId, now); !st) return st;
+    }
+    if (!adoptUuid.empty()) {
+      auto adopt = prepare("UPDATE devices SET smbios_uuid = ?, updated_at = ? WHERE id = ?");
+      if (!adopt) return adopt.error();
+      adopt->bindAll(adoptUuid, now, deviceId);
+      if (auto st = adopt->run(); !st) return st;
+      AuditRecord a;
+      a.actor = t.actor;
+      a.action = "registry.adopt_uuid";
+      a.deviceId = deviceId;
+      a.sessionId = s.id;
+      a.details = {{"old", device->registry.smbiosUuid}, {"new", adoptUuid}};
+      if (t.consumeApprovalId != 0) a.details["approval_id"] = t.consumeApprovalId;
+      if (auto st = appendAuditInTx(std::move(a), now); !st) return st;
+    }
+  }
+  return tx->commit();
+}
+
+Result<int> SqliteStore::failOpenSessions(const std::string& code) {
+  const std::int64_t now = clock_.nowUnix();
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  auto st = prepare(select(kSessionColumns,
+                           "FROM sessions WHERE open = 1 ORDER BY started_at ASC, rowid ASC"));
+  if (!st) return st.error();
+  auto open = readAll<SessionRecord>(*st, readSession);
+  if (!open) return open.error();
+  const std::string failed(toString(DeviceState::Failed));
+  for (const auto& s : *open) {
+    auto up = prepare(
+        "UPDATE sessions SET state = ?, reason_code = ?, retryable = 1, open = 0, updated_at = ? "
+        "WHERE id = ?");
+    if (!up) return up.error();
+    up->bindAll(failed, code, now, s.id);
+    if (auto r = up->run(); !r) return r.error();
+    if (!s.deviceId.empty()) {
+      // Only when this session still speaks for the device: a newer session owns its state.
+      auto dev = prepare(
+          "UPDATE devices SET state = ?, reason_code = ?, retryable = 1, state_since = ?, "
+          "updated_at = ? WHERE id = ? AND last_session_id = ?");
+      if (!dev) return dev.error();
+      dev->bindAll(failed, code, now, now, s.deviceId, s.id);
+      if (auto r = dev->run(); !r) return r.error();
+    }
+    AuditRecord audit;
+    audit.actor = "benchd";
+    audit.action = "session.failed_on_restart";
+    audit.deviceId = s.deviceId;
+    audit.sessionId = s.id;
+    audit.before = toString(s.state);
+    audit.after = failed;
+    audit.reason = code;
+    audit.details = {{"retryable", true}};
+    if (auto r = appendAuditInTx(std::move(audit), now); !r) return r.error();
+  }
+  if (auto r = tx->commit(); !r) return r.error();
+  return static_cast<int>(open->size());
+}
+
+Status SqliteStore::setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,
+                               const std::string& reason) {
+  const std::int64_t now = clock_.nowUnix();
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  auto device = loadDevice("WHERE id = ?", deviceId);
+  if (!device) return device.error();
+  if (!*device) return notFound("unknown device " + deviceId);
+  if ((*device)->blocked == blocked) {
+    return conflict("device " + deviceId + (blocked ? " is already blocked" : " is not blocked"));
+  }
+  auto up = prepare("UPDATE devices SET blocked = ?, block_reason = ?, updated_at = ? WHERE id = ?");
+  if (!up) return up.error();
+  up->bindAll(blocked, blocked ? reason : std::string(), now, deviceId);
+  if (auto s = up->run(); !s) return s;
+  AuditRecord audit;
+  audit.actor = actor;
+  audit.action = blocked ? "device.block" : "device.unblock";
+  audit.deviceId = deviceId;
+  audit.reason = reason;
+  if (auto s = appendAuditInTx(std::move(audit), now); !s) return s;
+  return tx->commit();
+}
+
+Result<Approval> SqliteStore::addApproval(const std::string& deviceId, const std::string& actor,
+                                          const std::string& reason, std::int64_t ttlSeconds) {
+  if (ttlSeconds <= 0) {
+    return makeError(std::string(reason::kAdminBadRequest), "approval lifetime must be positive");
+  }
+  const std::int64_t now = clock_.nowUnix();
+  auto tx = sql::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  auto device = loadDevice("WHERE id = ?", deviceId);
+  if (!device) return device.error();
+  if (!*device) return notFound("unknown device " + deviceId);
+
+  Approval a;
+  a.deviceId = deviceId;
+  a.serial = (*device)->registry.serial;
+  a.smbiosUuid = (*device)->registry.smbiosUuid;
+  auto latest = sessionsForDevice(deviceId, 1);
+  if (!latest) return latest.error();
+  if (!latest->empty()) {
+    const auto& identity = latest->front().identity;
+    auto it = identity.find("smbios_uuid");
+    if (it != identity.end() && it->is_string()) {
+      // As observed; canonical when it parses, so admission can compare it byte for byte.
+      const auto& seen = it->get_ref<const std::string&>();
+      auto canon = canonicalUuid(seen);
+      a.smbiosUuid = canon ? *canon : seen;
+    }
+  }
+  a.answersCode = (*device)->reasonCode;
+  a.approvedBy = actor;
+  a.reason = reason;
+  a.createdAt = now;
+  a.expiresAt = now + ttlSeconds;
+  auto ins = prepare(
+      "INSERT INTO approvals (device_id, serial, smbios_uuid, answers_code, approved_by, reason, "
+      "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!ins) return ins.error();
+  ins->bindAll(a.deviceId, a.serial, a.smbiosUuid, a.answersCode, a.approvedBy, a.reason,
+               a.createdAt, a.expiresAt);
+  if (auto s = ins->run(); !s) return s.error();
+  a.id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+
+  AuditRecord audit;
+  audit.actor = actor;
+  audit.action = "approval.grant";
+  audit.deviceId = deviceId;
+  audit.reason = reason;
+  audit.details = {{"approval_id", a.id},
+                   {"answers_code", a.answersCode},
+                   {"serial", a.serial},
+                   {"smbios_uuid", a.smbiosUuid},
+                   {"expires_at", formatUtc(a.expiresAt)}};
+  if (auto s = appendAuditInTx(std::move(audit), now); !s) return s.error();
+  if (auto s = tx->commit(); !s) return s.error();
+  return a;
+}
+
+// ---------------- open ----------------
+
+// Creates the file 0600 before SQLite sees it (SQLite would create it 0644 & ~umask; its -wal
+// and -shm files copy the database file's mode). An existing file is tightened to 0600.
+Status prepareDbFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return makeError("io", "cannot open database " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  Status result;
+  if (::fstat(fd, &st) != 0) {
+    result = makeError("io", "cannot stat database " + path + ": " + std::strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    result = makeError("io", "database " + path + " is not a regular file");
+  } else if ((st.st_mode & 0777) != 0600 && ::fchmod(fd, 0600) != 0) {
+    result = makeError("io", "cannot chmod database " + path + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  return result;
+}
+
+Status pragmaExpect(sqlite3* db, const char* pragma, const std::string& expected) {
+  auto st = sql::Statement::prepare(db, pragma);
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  std::string got = *row ? st->text(0) : std::string();
+  if (got != expected) {
+    return makeError("db", std::string(pragma) + " returned '" + got + "', expected '" +
+                               expected + "'");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes auditKey,
+                                           const Clock& clock) {
+  if (auditKey.size() < kMinAuditKeyBytes) {
+    secureZero(auditKey.data(), auditKey.size());
+    return makeError("db", "the audit key must be at least 16 bytes");
+  }
+  if (auto s = prepareDbFile(dbPath); !s) return s.error();
+
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(dbPath.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
+  // Owns the handle until the store takes it.
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
+  auto fail = [&](const Error& e) {
+    secureZero(auditKey.data(), auditKey.size());
+    return e.withContext("open " + dbPath);
+  };
+  if (rc != SQLITE_OK) return fail(sql::dbError(raw, "sqlite3_open"));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  if (auto s = pragmaExpect(raw, "PRAGMA journal_mode=WAL", "wal"); !s) return fail(s.error());
+  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA trusted_schema=OFF"}) {
+    if (auto s = sql::exec(raw, pragma); !s) return fail(s.error());
+  }
+  // Refuse to run on a build where foreign keys silently do nothing.
+  if (auto s = pragmaExpect(raw, "PRAGMA foreign_keys", "1"); !s) return fail(s.error());
+  if (auto s = pragmaExpect(raw, "PRAGMA synchronous", "2"); !s) return fail(s.error());
+
+  auto version = migrateStore(raw, clock.nowUnix());
+  if (!version) return fail(version.error());
+  auto store = std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, *version);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace pb

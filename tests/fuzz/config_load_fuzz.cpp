@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench.yaml and policy YAML on arbitrary bytes: parsing must never crash, hang or grow without
+// bound, every failure must be a Result error, and whatever is accepted must produce a canonical
+// policy JSON (valid UTF-8) and a hash.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config/bench_config.hpp"
+#include "policy/policy.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  auto config = pb::parseBenchConfig(text, "fuzz.yaml");
+  if (!config.ok() && config.error().message.empty()) __builtin_trap();
+
+  auto policy = pb::parsePolicy(text, "fuzz.yaml");
+  if (policy.ok()) {
+    if (pb::policyHash(*policy).size() != 64) __builtin_trap();
+  } else if (policy.error().message.empty()) {
+    __builtin_trap();
+  }
+  return 0;
+}

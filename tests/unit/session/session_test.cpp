@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+// The session manager in process: real Store on a temp-dir SQLite file, real TLS listener on port
+// 0, agents as coroutines. A test Stage holds a session open so concurrency rules can be observed.
+#include "session/session_manager.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+
+#include "core/reasons.hpp"
+#include "net/tls_client.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_identity.hpp"
+#include "net/tls_listener.hpp"
+#include "protocol/messages.hpp"
+
+namespace pb {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::int64_t kNow = 1'800'000'000;
+const std::string kUuid = "6f1c2b3a-1111-4222-8333-944455556666";
+
+// Waits for the agent to say "continue", then reports success: a stand-in for a later stage
+// (facts collection, attestation) that talks to the agent.
+class HoldStage final : public Stage {
+ public:
+  std::string_view name() const override { return "hold"; }
+  DeviceState successState() const override { return DeviceState::Checked; }
+  asio::awaitable<StageOutcome> run(StageContext& ctx) override {
+    seenPolicyHash = ctx.policy.hash;
+    auto f = co_await ctx.agent.readFrame(ctx.ioTimeout);
+    StageOutcome out;
+    if (!f.ok()) {
+      out.to = DeviceState::Failed;
+      out.code = std::string(reason::kPeerClosed);
+      out.retryable = true;
+      co_return out;
+    }
+    out.to = DeviceState::Checked;
+    co_return out;
+  }
+  std::string seenPolicyHash;
+};
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pb-session.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto store = Store::open(dir_ + "/inventory.db", randomBytes(32), clock_);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    RegistryRow row;
+    row.serial = "PF3ABC12";
+    row.smbiosUuid = kUuid;
+    row.model = "T14";
+    row.owner = "Ada";
+    row.ownerEmail = "ada@acme.example";
+    row.tenant = "default";
+    row.windowFrom = kNow - 3600;
+    row.windowUntil = kNow + 3600;
+    row.line = 2;
+    ASSERT_TRUE(store_->importRegistry({row}, "uid:0", "test.csv").ok());
+
+    ASSERT_TRUE(generateSelfSignedIdentity(dir_ + "/k", dir_ + "/c", "test").ok());
+    auto server = makeServerContext(dir_ + "/c", dir_ + "/k");
+    ASSERT_TRUE(server.ok());
+    auto pin = spkiPinForCertFile(dir_ + "/c");
+    client_ = *makeClientContext(*fromHex(*pin));
+
+    auto stage = std::make_unique<HoldStage>();
+    stage_ = stage.get();
+    std::vector<std::unique_ptr<Stage>> stages;
+    stages.push_back(std::move(stage));
+    SessionOptions so;
+    so.benchId = "t";
+    so.ioTimeout = std::chrono::seconds(5);
+    sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
+                                                 makePolicySnapshot(defaultPolicy()),
+                                                 std::move(stages));
+    ListenerOptions lo;
+    lo.maxSessionsPerSource = 16;
+    listener_ = std::make_unique<TlsListener>(
+        io_.get_executor(), lo, *server,
+        [this](std::unique_ptr<FrameTransport> t) { return sessions_->handle(std::move(t)); });
+    auto port = listener_->start();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+  }
+  void TearDown() override {
+    listener_->stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  asio::awaitable<std::unique_ptr<FrameTransport>> connect() {
+    auto c = co_await connectTls(io_.get_executor(), "127.0.0.1", port_, client_,
+                                 std::chrono::seconds(5), 1 << 20);
+    EXPECT_TRUE(c.ok());
+    co_return std::move(*c);
+  }
+  static asio::awaitable<nlohmann::json> hello(FrameTransport& t, const std::string& uuid) {
+    Hello h;
+    h.versions = {1};
+    h.agent = "test";
+    h.identity.serial = "PF3ABC12";
+    h.identity.smbiosUuid = uuid;
+    co_await t.writeFrame(h.toJson(), std::chrono::seconds(5));
+    auto welcome = co_await t.readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(welcome.ok() && (*welcome)["type"] == "welcome");
+    auto verdict = co_await t.readFrame(std::chrono::seconds(5));
+    co_return verdict.ok() ? *verdict : nlohmann::json{};
+  }
+  // Runs `body` as the agent side; the listener stops when it ends (or, with stopWhenDone false,
+  // when something else stops it, e.g. an observer).
+  void runTest(asio::awaitable<void> body, bool stopWhenDone = true) {
+    bool done = false;
+    asio::co_spawn(io_, std::move(body), [&, stopWhenDone](std::exception_ptr e) {
+      done = true;
+      if (e) std::rethrow_exception(e);
+      if (stopWhenDone) listener_->stop();
+    });
+    io_.run();
+    ASSERT_TRUE(done);
+  }
+  DeviceRecord device() { return **store_->findDevice("dev-000001"); }
+
+  std::string dir_;
+  FixedClock clock_{kNow};
+  Logger log_{nullptr};
+  std::unique_ptr<Store> store_;
+  std::shared_ptr<asio::ssl::context> client_;
+  HoldStage* stage_ = nullptr;
+  std::unique_ptr<SessionManager> sessions_;
+  asio::io_context io_;
+  std::unique_ptr<TlsListener> listener_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(SessionTest, IdentifiedIsRecordedBeforeTheAgentHearsIt) {
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto v = co_await hello(*a, kUuid);
+    EXPECT_EQ(v["state"], "identified");
+    EXPECT_FALSE(v["final"].get<bool>());
+    EXPECT_EQ(device().state, DeviceState::Identified);  // durable already
+    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    auto last = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(last.ok());
+    EXPECT_EQ((*last)["state"], "checked");
+    EXPECT_TRUE((*last)["final"].get<bool>());
+    co_await a->close();
+  }());
+  EXPECT_EQ(device().state, DeviceState::Checked);
+  EXPECT_EQ(sessions_->liveSessions(), 0u);
+}
+
+TEST_F(SessionTest, TwoDevicesClaimingOneSerialAtOnceAreBothBlocked) {
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto va = co_await hello(*a, kUuid);
+    EXPECT_EQ(va["state"], "identified");
+    auto b = co_await connect();
+    auto vb = co_await hello(*b, "7d2c91b0-55aa-4e0f-b1c3-0a9e8d7f6c54");
+    EXPECT_EQ(vb["state"], "blocked");
+    EXPECT_EQ(vb["code"], std::string(reason::kSerialClaimedTwice));
+    // The first one is contested too: its next step ends blocked instead of succeeding.
+    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    auto last = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_EQ((*last)["state"], "blocked");
+    EXPECT_EQ((*last)["code"], std::string(reason::kSerialClaimedTwice));
+    co_await a->close();
+    co_await b->close();
+  }());
+  EXPECT_EQ(device().state, DeviceState::Blocked);
+}
+
+TEST_F(SessionTest, SameDeviceTwiceFailsTheDuplicateWithoutTouchingTheRecord) {
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    co_await hello(*a, kUuid);
+    auto b = co_await connect();
+    auto vb = co_await hello(*b, kUuid);
+    EXPECT_EQ(vb["state"], "failed");
+    EXPECT_EQ(vb["code"], std::string(reason::kSessionActive));
+    EXPECT_TRUE(vb["retryable"].get<bool>());
+    EXPECT_EQ(device().state, DeviceState::Identified);  // the live session's state stands
+    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->readFrame(std::chrono::seconds(5));
+    co_await a->close();
+    co_await b->close();
+  }());
+}
+
+TEST_F(SessionTest, AgentVanishingMidStageFailsRetryable) {
+  // The server side notices the close on its own; stop once it has recorded the outcome.
+  sessions_->setObserver([this](const SessionEvent& e) {
+    if (e.state == DeviceState::Failed) listener_->stop();
+  });
+  runTest(
+      [this]() -> asio::awaitable<void> {
+        auto a = co_await connect();
+        co_await hello(*a, kUuid);
+        co_await a->close();
+      }(),
+      false);
+  EXPECT_EQ(device().state, DeviceState::Failed);
+  EXPECT_EQ(device().reasonCode, reason::kPeerClosed);
+  EXPECT_TRUE(device().retryable);
+}
+
+TEST_F(SessionTest, SessionFinishesUnderThePolicyItStartedWith) {
+  const std::string before = sessions_->policy().hash;
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    co_await hello(*a, kUuid);
+    Policy p = defaultPolicy();
+    p.name = "changed";
+    sessions_->setPolicy(makePolicySnapshot(p));
+    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->readFrame(std::chrono::seconds(5));
+    co_await a->close();
+  }());
+  EXPECT_EQ(stage_->seenPolicyHash, before);
+  EXPECT_NE(sessions_->policy().hash, before);
+}
+
+TEST_F(SessionTest, GarbageFirstFrameGetsErrorAndNoSessionRecord) {
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    co_await a->writeFrame({{"type", "attest"}}, std::chrono::seconds(5));
+    auto e = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(e.ok());
+    EXPECT_EQ((*e)["type"], "error");
+    EXPECT_EQ((*e)["code"], std::string(reason::kUnexpectedMessage));
+    co_await a->close();
+  }());
+  auto sessions = store_->listSessions(false, 10);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_TRUE(sessions->empty());
+}
+
+}  // namespace
+}  // namespace pb
