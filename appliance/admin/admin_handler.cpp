@@ -359,6 +359,7 @@ json StoreAdminHandler::registryImport(const json& args, const std::string& acto
   return okResponse(json{{"file_name", fileName},
                          {"created", summary->created},
                          {"updated", summary->updated},
+                         {"unchanged", summary->unchanged},
                          {"devices", std::move(devices)},
                          {"warnings", std::move(warnings)}});
 }

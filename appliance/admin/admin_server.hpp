@@ -46,6 +46,11 @@ class AdminServer {
   AdminServer(boost::asio::any_io_executor executor, std::string socketPath,
               std::shared_ptr<const RoleResolver> access, AdminHandler& handler,
               AdminServerOptions options = {});
+  // The usual case: the configured groups, resolved at start-up.
+  AdminServer(boost::asio::any_io_executor executor, std::string socketPath, AccessControl access,
+              AdminHandler& handler, AdminServerOptions options = {})
+      : AdminServer(std::move(executor), std::move(socketPath),
+                    std::make_shared<const AccessControl>(std::move(access)), handler, options) {}
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

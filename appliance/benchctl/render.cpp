@@ -231,7 +231,10 @@ std::string renderImport(const json& r, std::string_view fileLabel) {
   std::string file = fileLabel.empty() ? field(r, "file_name") : std::string(fileLabel);
   json devices = arrayOrEmpty(r.value("devices", json::array()));
   std::string out = "Imported " + sanitizeForTerminal(file) + ": " + orDash(field(r, "created")) +
-                    " created, " + orDash(field(r, "updated")) + " updated.\n";
+                    " created, " + orDash(field(r, "updated")) + " updated";
+  if (std::string same = field(r, "unchanged"); !same.empty() && same != "0")
+    out += ", " + same + " unchanged";
+  out += ".\n";
   if (!devices.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : devices) rows.push_back({field(d, "id"), field(d, "serial")});

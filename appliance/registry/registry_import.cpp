@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "registry/registry_import.hpp"
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <array>
 #include <exception>
 #include <map>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "core/clock.hpp"
+#include "yaml/yaml_document.hpp"
+#include "yaml/yaml_issues.hpp"
 
 namespace pb {
 
@@ -29,11 +27,14 @@ constexpr std::string_view kFrom = "window_from";
 constexpr std::string_view kUntil = "window_until";
 
 // Column order here is the order errors are reported in for one row.
-constexpr std::array<std::string_view, 9> kColumns{kSerial, kUuid,  kModel, kOwner, kEmail,
-                                                   kTenant, kEk,    kFrom,  kUntil};
+constexpr std::array<std::string_view, 9> kColumns{kSerial, kUuid, kModel, kOwner, kEmail,
+                                                   kTenant, kEk,   kFrom,  kUntil};
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+constexpr std::size_t kMaxParseIssues = 1000;  // YAML structure issues kept; the rest are counted
 
-bool isOptionalColumn(std::string_view c) { return c == kEk; }
+bool isOptionalColumn(std::string_view c) {
+  return c == kEk;
+}
 std::size_t columnIndex(std::string_view c) {
   return static_cast<std::size_t>(std::find(kColumns.begin(), kColumns.end(), c) -
                                   kColumns.begin());
@@ -52,7 +53,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lowerAscii(std::string_view s) {
   std::string out(s);
@@ -108,21 +111,24 @@ bool isPrintableAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
-std::string fieldName(std::string_view f) { return std::string(f); }
+std::string fieldName(std::string_view f) {
+  return std::string(f);
+}
 
 // ---- row validation (shared by both formats and by validateRegistryRow) ----
 
-void checkText(std::string_view field, const std::string& value, std::size_t maxLen,
-               bool asciiOnly, int line, std::vector<RowError>& out) {
+void checkText(std::string_view field, const std::string& value, std::size_t maxLen, bool asciiOnly,
+               int line, std::vector<RowError>& out) {
   if (value.empty()) {
     out.push_back({line, fieldName(field), fieldName(field) + " is required"});
   } else if (value.size() > maxLen) {
     out.push_back({line, fieldName(field),
                    fieldName(field) + " is longer than " + std::to_string(maxLen) + " bytes"});
   } else if (asciiOnly ? !isPrintableAscii(value) : !isPrintableUtf8(value)) {
-    out.push_back({line, fieldName(field),
-                   fieldName(field) + (asciiOnly ? " must be printable ASCII"
-                                                 : " contains control characters or invalid UTF-8")});
+    out.push_back(
+        {line, fieldName(field),
+         fieldName(field) + (asciiOnly ? " must be printable ASCII"
+                                       : " contains control characters or invalid UTF-8")});
   } else if (trim(value).size() != value.size()) {
     out.push_back({line, fieldName(field), fieldName(field) + " has leading or trailing spaces"});
   }
@@ -132,8 +138,9 @@ void checkSerial(const std::string& serial, int line, std::vector<RowError>& out
   std::size_t before = out.size();
   checkText(kSerial, serial, kMaxRegistryTextField, true, line, out);
   if (out.size() == before && isBogusSerial(serial)) {
-    out.push_back({line, fieldName(kSerial),
-                   "serial '" + serial + "' is a firmware placeholder, not a real serial number"});
+    out.push_back(
+        {line, fieldName(kSerial),
+         "serial " + yamlQuote(serial) + " is a firmware placeholder, not a real serial number"});
   }
 }
 
@@ -144,8 +151,8 @@ void checkUuid(const std::string& uuid, int line, std::vector<RowError>& out) {
   }
   auto canon = canonicalUuid(uuid);
   if (!canon || *canon != uuid) {
-    out.push_back({line, fieldName(kUuid),
-                   "smbios_uuid is not a UUID in lower-case 8-4-4-4-12 form"});
+    out.push_back(
+        {line, fieldName(kUuid), "smbios_uuid is not a UUID in lower-case 8-4-4-4-12 form"});
   } else if (isBogusUuid(uuid)) {
     out.push_back({line, fieldName(kUuid),
                    "smbios_uuid " + uuid + " is a firmware default, not a unique UUID"});
@@ -167,7 +174,7 @@ void checkEmail(const std::string& email, int line, std::vector<RowError>& out) 
   }
   if (!ok) {
     out.push_back({line, fieldName(kEmail),
-                   "owner_email '" + email + "' is not an address like name@example.org"});
+                   "owner_email " + yamlQuote(email) + " is not an address like name@example.org"});
   }
 }
 
@@ -177,8 +184,8 @@ void checkEk(const std::string& ek, int line, std::vector<RowError>& out) {
               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
             });
   if (!ok) {
-    out.push_back({line, fieldName(kEk),
-                   "ek_sha256 must be empty or 64 lower-case hex digits (a SHA-256)"});
+    out.push_back(
+        {line, fieldName(kEk), "ek_sha256 must be empty or 64 lower-case hex digits (a SHA-256)"});
   }
 }
 
@@ -241,8 +248,9 @@ class RowBuilder {
     } else if (auto canon = canonicalUuid(uuid)) {
       row.smbiosUuid = *canon;
     } else {
-      errors.push_back({rowLine, fieldName(kUuid),
-                        "smbios_uuid '" + uuid + "' is not a UUID (expected 8-4-4-4-12 hex digits)"});
+      errors.push_back(
+          {rowLine, fieldName(kUuid),
+           "smbios_uuid " + yamlQuote(uuid) + " is not a UUID (expected 8-4-4-4-12 hex digits)"});
       skip.insert(kUuid);
     }
     parseWindow(kFrom, valueOf(kFrom), row.windowFrom, rowLine, errors, skip);
@@ -251,11 +259,11 @@ class RowBuilder {
     validateInto(row, skip, errors);
 
     std::string serialKey = lowerAscii(row.serial);
-    checkDuplicate(serialKey, lineOf(kSerial), kSerial, "serial " + row.serial, seenSerials_,
-                   errors);
+    checkDuplicate(serialKey, lineOf(kSerial), kSerial, "serial " + yamlQuote(row.serial),
+                   seenSerials_, errors);
     if (!skip.count(kUuid)) {
-      checkDuplicate(row.smbiosUuid, lineOf(kUuid), kUuid, "smbios_uuid " + row.smbiosUuid,
-                     seenUuids_, errors);
+      checkDuplicate(row.smbiosUuid, lineOf(kUuid), kUuid,
+                     "smbios_uuid " + yamlQuote(row.smbiosUuid), seenUuids_, errors);
     }
 
     // Report a row's problems in column order, whichever check found them.
@@ -285,8 +293,8 @@ class RowBuilder {
       skip.insert(field);
     } else if (!parseUtc(text, value)) {
       errors.push_back({line, fieldName(field),
-                        fieldName(field) + " '" + text.substr(0, 64) +
-                            "' is not a UTC date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+                        fieldName(field) + " " + yamlQuote(text) +
+                            " is not a UTC date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
                             "YYYY-MM-DD HH:MM:SS)"});
       skip.insert(field);
     }
@@ -462,8 +470,7 @@ void parseCsv(std::string_view text, std::int64_t now, RegistryParse& out) {
     if (name.empty()) {
       out.errors.push_back({headerLine, "", "column " + std::to_string(i + 1) + " has no name"});
     } else if (it == kColumns.end()) {
-      out.errors.push_back({headerLine, name.substr(0, 64),
-                            "unknown column '" + name.substr(0, 64) + "'"});
+      out.errors.push_back({headerLine, yamlPrintable(name), "unknown column " + yamlQuote(name)});
     } else if (!seen.insert(*it).second) {
       out.errors.push_back({headerLine, name, "column '" + name + "' appears twice"});
     }
@@ -471,8 +478,8 @@ void parseCsv(std::string_view text, std::int64_t now, RegistryParse& out) {
   }
   for (auto c : kColumns) {
     if (!isOptionalColumn(c) && !seen.count(c)) {
-      out.errors.push_back({headerLine, fieldName(c), "missing required column '" +
-                                                          fieldName(c) + "'"});
+      out.errors.push_back(
+          {headerLine, fieldName(c), "missing required column '" + fieldName(c) + "'"});
     }
   }
   if (!out.errors.empty()) return;  // rows cannot be read reliably without a sound header
@@ -501,141 +508,94 @@ void parseCsv(std::string_view text, std::int64_t now, RegistryParse& out) {
   }
 }
 
-// ---- YAML ----
+// ---- YAML (through the shared strict layer: no anchors/aliases/tags, duplicate keys reported)
+// ----
 
-int lineOf(const YAML::Mark& m) { return m.is_null() ? 0 : m.line + 1; }
-
-void parseYamlDevice(const YAML::Node& item, RowBuilder& builder, RegistryParse& out) {
-  const int rowLine = lineOf(item.Mark());
-  if (!item.IsMap()) {
+void parseYamlDevice(const YamlNode& item, RowBuilder& builder, RegistryParse& out) {
+  const int rowLine = item.mark.line;
+  if (item.kind != YamlKind::Mapping) {
     out.errors.push_back({rowLine, "",
-                          "each device must be a mapping of column names to values"});
+                          "each device must be a mapping of column names to values, not " +
+                              std::string(yamlKindName(item))});
     return;
   }
   RawRow raw;
   bool bad = false;
-  for (const auto& kv : item) {
-    const int keyLine = lineOf(kv.first.Mark());
-    if (!kv.first.IsScalar()) {
-      out.errors.push_back({keyLine, "", "keys must be plain column names"});
-      bad = true;
-      continue;
-    }
-    const std::string& key = kv.first.Scalar();
+  for (const auto& entry : item.entries) {
+    const std::string& key = entry.key;
     if (!isKnownColumn(key)) {
-      out.errors.push_back({keyLine, key.substr(0, 64), "unknown key '" + key.substr(0, 64) + "'"});
+      out.errors.push_back(
+          {entry.keyMark.line, yamlPrintable(key), "unknown key " + yamlQuote(key)});
       bad = true;
       continue;
     }
     auto column = *std::find(kColumns.begin(), kColumns.end(), key);
-    if (raw.count(column)) {
-      out.errors.push_back({keyLine, key, "key '" + key + "' appears twice in this device"});
-      bad = true;
-      continue;
-    }
-    int valueLine = lineOf(kv.second.Mark());
-    if (valueLine == 0) valueLine = keyLine;  // an empty value has no mark of its own
-    if (kv.second.IsNull()) {
-      raw[column] = RawField{"", valueLine, true};
-    } else if (kv.second.IsScalar()) {
-      raw[column] = RawField{kv.second.Scalar(), valueLine, true};
+    const YamlNode& value = entry.value;
+    if (value.kind == YamlKind::Null) {
+      raw[column] = RawField{"", value.mark.line, true};
+    } else if (value.kind == YamlKind::Scalar) {
+      raw[column] = RawField{value.scalar, value.mark.line, true};
     } else {
-      out.errors.push_back({valueLine, key, key + " must be a single value, not a list or mapping"});
+      out.errors.push_back(
+          {value.mark.line, key,
+           key + " must be a single value, not " + std::string(yamlKindName(value))});
       bad = true;
-      raw[column] = RawField{"", valueLine, true};
     }
   }
-  if (bad) return;
+  if (bad) return;  // the row's remaining problems are reported once these are fixed
   builder.add(raw, rowLine);
 }
 
-// Records where each document starts; the content is built separately by YAML::Load.
-class DocumentStarts final : public YAML::EventHandler {
- public:
-  std::vector<YAML::Mark> starts;
-
-  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
 void parseYaml(std::string_view text, std::int64_t now, RegistryParse& out) {
-  const std::string input(text);
-  YAML::Node root;
-  try {
-    // YAML::LoadAll is not used: in yaml-cpp 0.7 a stray ',' at the top level makes it return
-    // empty documents forever without consuming input (found by the fuzzer). Asking the parser
-    // for at most two documents, and checking that the second starts somewhere else, is bounded.
-    std::istringstream stream(input);
-    YAML::Parser parser(stream);
-    DocumentStarts docs;
-    if (parser.HandleNextDocument(docs) && parser.HandleNextDocument(docs)) {
-      if (docs.starts.size() == 2 && docs.starts[1].pos == docs.starts[0].pos) {
-        out.errors.push_back({lineOf(docs.starts[0]), "",
-                              "YAML syntax error: unexpected character at the top level"});
-      } else {
-        out.errors.push_back({docs.starts.size() == 2 ? lineOf(docs.starts[1]) : 0, "",
-                              "only one YAML document is allowed"});
-      }
-      return;
-    }
-    root = YAML::Load(input);
-  } catch (const YAML::Exception& e) {
-    out.errors.push_back({lineOf(e.mark), "", "YAML syntax error: " + e.msg});
-    return;
+  YamlIssues issues("", kMaxParseIssues);
+  YamlLimits limits;
+  limits.maxBytes = kMaxRegistryBytes;
+  limits.maxDepth = 8;                           // root -> devices -> device -> value needs 4
+  limits.maxNodes = kMaxRegistryRows * 12 + 64;  // a device is 10 nodes; bounds memory
+  std::optional<YamlNode> root = parseYaml(text, issues, limits);
+  const std::vector<YamlIssue> kept = issues.sorted();
+  for (const auto& issue : kept) out.errors.push_back({issue.line, issue.keyPath, issue.message});
+  if (issues.size() > kept.size()) {
+    out.errors.push_back(
+        {0, "", std::to_string(issues.size() - kept.size()) + " further YAML problems not shown"});
   }
-  if (root.IsNull()) {
+  if (!root) return;  // a syntax or limit problem: there is no tree to look at
+
+  const YamlNode* list = &*root;
+  if (root->kind == YamlKind::Null) {
     out.errors.push_back({1, "", "the file is empty: expected a list of devices"});
     return;
   }
-  YAML::Node list;
-  if (root.IsMap()) {
-    bool found = false;
-    for (const auto& kv : root) {
-      if (kv.first.IsScalar() && kv.first.Scalar() == "devices") {
-        list = kv.second;
-        found = true;
+  if (root->kind == YamlKind::Mapping) {
+    list = nullptr;
+    for (const auto& entry : root->entries) {
+      if (entry.key == "devices") {
+        list = &entry.value;
       } else {
-        std::string key = kv.first.IsScalar() ? kv.first.Scalar().substr(0, 64) : "";
-        out.errors.push_back({lineOf(kv.first.Mark()), key,
-                              "unknown top-level key '" + key + "' (expected 'devices')"});
+        out.errors.push_back(
+            {entry.keyMark.line, yamlPrintable(entry.key),
+             "unknown top-level key " + yamlQuote(entry.key) + " (expected 'devices')"});
       }
     }
-    if (!found && out.errors.empty()) {
-      out.errors.push_back({lineOf(root.Mark()), "devices", "missing 'devices' list"});
+    if (list == nullptr) {
+      if (out.errors.empty()) {
+        out.errors.push_back({root->mark.line, "devices", "missing 'devices' list"});
+      }
+      return;
     }
-    if (!out.errors.empty()) return;
-    if (list.IsNull()) return;  // `devices:` with nothing under it: an empty register
-  } else {
-    list = root;
+    if (list->kind == YamlKind::Null) return;  // `devices:` with nothing under it: empty register
   }
-  if (!list.IsSequence()) {
-    out.errors.push_back({lineOf(list.Mark()), "",
-                          "expected a list of devices (a sequence of mappings)"});
+  if (list->kind != YamlKind::Sequence) {
+    out.errors.push_back({list->mark.line, "",
+                          "expected a list of devices (a sequence of mappings), not " +
+                              std::string(yamlKindName(*list))});
     return;
   }
-  if (list.size() > kMaxRegistryRows) {
-    std::size_t i = 0;
-    int line = 0;
-    for (const auto& item : list) {
-      if (i++ == kMaxRegistryRows) {
-        line = lineOf(item.Mark());
-        break;
-      }
-    }
-    return tooManyRows(out, line);
+  if (list->items.size() > kMaxRegistryRows) {
+    return tooManyRows(out, list->items[kMaxRegistryRows].mark.line);
   }
   RowBuilder builder(now, out);
-  for (const auto& item : list) parseYamlDevice(item, builder, out);
+  for (const auto& item : list->items) parseYamlDevice(item, builder, out);
 }
 
 }  // namespace
@@ -654,7 +614,7 @@ RegistryParse parseRegistry(std::string_view text, RegistryFormat format, std::i
       parseYaml(text, now, out);
     }
   } catch (const std::exception& e) {
-    // yaml-cpp reports some problems (e.g. nesting too deep) by throwing from iteration too.
+    // Nothing below is expected to throw (bad_alloc aside); the promise is "never throws".
     out.rows.clear();
     out.errors.push_back({0, "", std::string("the register could not be read: ") + e.what()});
   } catch (...) {
@@ -662,6 +622,9 @@ RegistryParse parseRegistry(std::string_view text, RegistryFormat format, std::i
     out.errors.push_back({0, "", "the register could not be read"});
   }
   if (!out.errors.empty()) out.rows.clear();
+  // One list in file order (YAML structure problems are found before row problems).
+  std::stable_sort(out.errors.begin(), out.errors.end(),
+                   [](const RowError& a, const RowError& b) { return a.line < b.line; });
   return out;
 }
 
@@ -685,13 +648,27 @@ std::vector<RowError> validateRegistryRow(const RegistryRow& row) {
 bool isBogusSerial(std::string_view serial) {
   // Compared without case, spaces and punctuation so "To be filled by O.E.M." and
   // "TO BE FILLED BY OEM" are the same placeholder.
-  static const std::set<std::string, std::less<>> kPlaceholders{
-      "tobefilledbyoem",     "defaultstring", "0123456789",    "123456789",
-      "1234567890",          "systemserialnumber", "chassisserialnumber",
-      "baseboardserialnumber", "serialnumber", "notspecified",  "notapplicable",
-      "notavailable",        "none",          "na",            "null",
-      "unknown",             "invalid",       "empty",         "oem",
-      "default",             "tbd"};
+  static const std::set<std::string, std::less<>> kPlaceholders{"tobefilledbyoem",
+                                                                "defaultstring",
+                                                                "0123456789",
+                                                                "123456789",
+                                                                "1234567890",
+                                                                "systemserialnumber",
+                                                                "chassisserialnumber",
+                                                                "baseboardserialnumber",
+                                                                "serialnumber",
+                                                                "notspecified",
+                                                                "notapplicable",
+                                                                "notavailable",
+                                                                "none",
+                                                                "na",
+                                                                "null",
+                                                                "unknown",
+                                                                "invalid",
+                                                                "empty",
+                                                                "oem",
+                                                                "default",
+                                                                "tbd"};
   std::string key;
   for (char c : trim(serial)) {
     if (c == ' ' || c == '.' || c == '_' || c == '-' || c == '/' || c == '\t') continue;

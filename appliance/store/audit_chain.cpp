@@ -104,7 +104,9 @@ void AuditChainVerifier::fail(std::int64_t seq, std::string problem) {
   report_.problem = std::move(problem);
 }
 
-AuditVerifyReport AuditChainVerifier::report() const { return report_; }
+AuditVerifyReport AuditChainVerifier::report() const {
+  return report_;
+}
 
 AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records, const Bytes& key) {
   AuditChainVerifier verifier(key);

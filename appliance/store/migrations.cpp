@@ -124,9 +124,13 @@ Result<int> currentVersion(sqlite3* db) {
 
 }  // namespace
 
-std::span<const Migration> storeMigrations() { return kMigrations; }
+std::span<const Migration> storeMigrations() {
+  return kMigrations;
+}
 
-int latestSchemaVersion() { return kMigrations.back().version; }
+int latestSchemaVersion() {
+  return kMigrations.back().version;
+}
 
 Result<int> migrateStore(sqlite3* db, std::int64_t now) {
   if (auto s = sql::exec(db,
@@ -161,7 +165,8 @@ Result<int> migrateStore(sqlite3* db, std::int64_t now) {
     if (!ins) return ins.error();
     ins->bindAll(m.version, m.description, now);
     if (auto s = ins->run(); !s) return s.error();
-    if (auto s = tx->commit(); !s) return s.error().withContext("migration " + std::to_string(m.version));
+    if (auto s = tx->commit(); !s)
+      return s.error().withContext("migration " + std::to_string(m.version));
   }
   return currentVersion(db);
 }

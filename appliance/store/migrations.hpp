@@ -6,10 +6,10 @@
 // leaves the database at the previous version or the next one, never in between.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <span>
+
+#include <sqlite3.h>
 
 #include "core/result.hpp"
 

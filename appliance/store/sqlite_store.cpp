@@ -2,11 +2,6 @@
 // The Store on SQLite. Each mutating method is one IMMEDIATE transaction that changes the data
 // and appends the audit record(s) describing the change; it returns after COMMIT, which with
 // synchronous=FULL in WAL mode means the change survives a power cut.
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +9,11 @@
 #include <set>
 #include <type_traits>
 #include <utility>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/reasons.hpp"
 #include "registry/registry_import.hpp"
@@ -54,7 +54,9 @@ Error notFound(const std::string& what) {
 Error conflict(const std::string& what) {
   return makeError(std::string(reason::kAdminConflict), what);
 }
-Error corrupt(const std::string& what) { return makeError("db", "corrupt database: " + what); }
+Error corrupt(const std::string& what) {
+  return makeError("db", "corrupt database: " + what);
+}
 
 std::string dumpJson(const nlohmann::json& j) {
   // Identity facts come from the device: invalid UTF-8 must not make serialisation throw.
@@ -257,9 +259,7 @@ class SqliteStore final : public Store {
   Result<AuditVerifyReport> verifyAudit() override;
 
  private:
-  Result<sql::Statement> prepare(std::string_view sql) {
-    return sql::Statement::prepare(db_, sql);
-  }
+  Result<sql::Statement> prepare(std::string_view sql) { return sql::Statement::prepare(db_, sql); }
   Result<std::optional<DeviceRecord>> loadDevice(const char* where, const std::string& key);
   Result<std::optional<SessionRecord>> loadSession(const std::string& id);
   Result<std::string> nextDeviceId();
@@ -332,10 +332,11 @@ Result<std::optional<SessionRecord>> SqliteStore::findSession(const std::string&
 
 // A non-positive limit means "no limit" (SQLite's LIMIT -1).
 Result<std::vector<SessionRecord>> SqliteStore::listSessions(bool openOnly, int limit) {
-  auto st = prepare(select(kSessionColumns, openOnly ? "FROM sessions WHERE open = 1 "
-                                                       "ORDER BY started_at DESC, rowid DESC LIMIT ?"
-                                                     : "FROM sessions "
-                                                       "ORDER BY started_at DESC, rowid DESC LIMIT ?"));
+  auto st =
+      prepare(select(kSessionColumns, openOnly ? "FROM sessions WHERE open = 1 "
+                                                 "ORDER BY started_at DESC, rowid DESC LIMIT ?"
+                                               : "FROM sessions "
+                                                 "ORDER BY started_at DESC, rowid DESC LIMIT ?"));
   if (!st) return st.error();
   st->bindAll(limit > 0 ? limit : -1);
   return readAll<SessionRecord>(*st, readSession);
@@ -567,8 +568,8 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
       holders.push_back(dup->text(0) + " (serial " + dup->text(1) + ")");
     }
     if (holders.size() > 1) {
-      return conflict("registry import: smbios_uuid " + uuid + " would belong to " +
-                      holders[0] + " and " + holders[1] + " (nothing imported)");
+      return conflict("registry import: smbios_uuid " + uuid + " would belong to " + holders[0] +
+                      " and " + holders[1] + " (nothing imported)");
     }
   }
 
@@ -596,21 +597,30 @@ Result<SessionRecord> SqliteStore::createSession(SessionRecord init, const std::
   auto tx = sql::Transaction::begin(db_);
   if (!tx) return tx.error();
   std::string before;
+  bool moveDevice = false;
   if (!init.deviceId.empty()) {
     auto device = loadDevice("WHERE id = ?", init.deviceId);
     if (!device) return device.error();
     if (!*device) return notFound("unknown device " + init.deviceId);
-    before = stateString((*device)->state);
+    // A device that already has an open session keeps the state that session gave it: a
+    // duplicate connection must not overwrite the record of the live one.
+    auto live = prepare("SELECT COUNT(*) FROM sessions WHERE device_id = ? AND open = 1");
+    if (!live) return live.error();
+    live->bindAll(init.deviceId);
+    auto row = live->step();
+    if (!row) return row.error();
+    moveDevice = live->int64(0) == 0;
+    if (moveDevice) before = stateString((*device)->state);
   }
   auto ins = prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
-                      ") VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     ") VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return ins.error();
   ins->bindAll(init.id, init.deviceId, init.source, init.slot, dumpJson(init.identity),
-                toString(init.state), init.reasonCode, init.retryable, init.open, init.policyHash,
-                init.startedAt, init.updatedAt);
+               toString(init.state), init.reasonCode, init.retryable, init.open, init.policyHash,
+               init.startedAt, init.updatedAt);
   if (auto s = ins->run(); !s) return s.error().withContext("create session");
 
-  if (!init.deviceId.empty()) {
+  if (moveDevice) {
     auto up = prepare(
         "UPDATE devices SET state = ?, reason_code = '', retryable = 0, state_since = ?, "
         "last_session_id = ?, slot = ?, updated_at = ? WHERE id = ?");
@@ -673,11 +683,14 @@ Status SqliteStore::applyTransition(const Transition& t) {
   SessionRecord& s = **session;
   if (!s.open) return conflict("session " + s.id + " is closed");
 
-  // The session may learn its device at this step (identified after Hello); it never changes.
-  std::string deviceId = t.deviceId.empty() ? s.deviceId : t.deviceId;
-  if (!s.deviceId.empty() && s.deviceId != deviceId) {
+  // An empty t.deviceId means "this step does not speak for the device" (an unregistered device,
+  // or a duplicate session that must leave the live one's record alone): session only. A session
+  // may learn its device at a step (identified after Hello), but never changes device.
+  const std::string& deviceId = t.deviceId;
+  if (!deviceId.empty() && !s.deviceId.empty() && s.deviceId != deviceId) {
     return conflict("session " + s.id + " belongs to device " + s.deviceId + ", not " + deviceId);
   }
+  const std::string sessionDeviceId = deviceId.empty() ? s.deviceId : deviceId;
   std::optional<DeviceRecord> device;
   if (!deviceId.empty()) {
     auto d = loadDevice("WHERE id = ?", deviceId);
@@ -709,13 +722,14 @@ Status SqliteStore::applyTransition(const Transition& t) {
       "UPDATE sessions SET device_id = NULLIF(?, ''), state = ?, reason_code = ?, retryable = ?, "
       "open = ?, updated_at = ? WHERE id = ?");
   if (!up) return up.error();
-  up->bindAll(deviceId, after, t.reasonCode, t.retryable, !t.closeSession && s.open, now, s.id);
+  up->bindAll(sessionDeviceId, after, t.reasonCode, t.retryable, !t.closeSession && s.open, now,
+              s.id);
   if (auto st = up->run(); !st) return st;
 
   AuditRecord audit;
   audit.actor = t.actor;
   audit.action = t.action;
-  audit.deviceId = deviceId;
+  audit.deviceId = sessionDeviceId;  // the session's device, even when not touched
   audit.sessionId = s.id;
   audit.before = before;
   audit.after = after;
@@ -760,8 +774,8 @@ Result<int> SqliteStore::failOpenSessions(const std::string& code) {
   const std::int64_t now = clock_.nowUnix();
   auto tx = sql::Transaction::begin(db_);
   if (!tx) return tx.error();
-  auto st = prepare(select(kSessionColumns,
-                           "FROM sessions WHERE open = 1 ORDER BY started_at ASC, rowid ASC"));
+  auto st = prepare(
+      select(kSessionColumns, "FROM sessions WHERE open = 1 ORDER BY started_at ASC, rowid ASC"));
   if (!st) return st.error();
   auto open = readAll<SessionRecord>(*st, readSession);
   if (!open) return open.error();
@@ -808,7 +822,8 @@ Status SqliteStore::setBlocked(const std::string& deviceId, bool blocked, const 
   if ((*device)->blocked == blocked) {
     return conflict("device " + deviceId + (blocked ? " is already blocked" : " is not blocked"));
   }
-  auto up = prepare("UPDATE devices SET blocked = ?, block_reason = ?, updated_at = ? WHERE id = ?");
+  auto up =
+      prepare("UPDATE devices SET blocked = ?, block_reason = ?, updated_at = ? WHERE id = ?");
   if (!up) return up.error();
   up->bindAll(blocked, blocked ? reason : std::string(), now, deviceId);
   if (auto s = up->run(); !s) return s;
@@ -907,8 +922,8 @@ Status pragmaExpect(sqlite3* db, const char* pragma, const std::string& expected
   if (!row) return row.error();
   std::string got = *row ? st->text(0) : std::string();
   if (got != expected) {
-    return makeError("db", std::string(pragma) + " returned '" + got + "', expected '" +
-                               expected + "'");
+    return makeError("db",
+                     std::string(pragma) + " returned '" + got + "', expected '" + expected + "'");
   }
   return {};
 }
@@ -937,8 +952,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes audi
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   if (auto s = pragmaExpect(raw, "PRAGMA journal_mode=WAL", "wal"); !s) return fail(s.error());
-  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA trusted_schema=OFF"}) {
+  for (const char* pragma :
+       {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA trusted_schema=OFF"}) {
     if (auto s = sql::exec(raw, pragma); !s) return fail(s.error());
   }
   // Refuse to run on a build where foreign keys silently do nothing.

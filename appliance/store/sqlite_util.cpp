@@ -27,7 +27,8 @@ Status exec(sqlite3* db, const char* constantSql) {
 
 Result<Statement> Statement::prepare(sqlite3* db, std::string_view constantSql) {
   sqlite3_stmt* stmt = nullptr;
-  if (constantSql.size() > static_cast<std::size_t>(INT_MAX)) return makeError("db", "SQL too long");
+  if (constantSql.size() > static_cast<std::size_t>(INT_MAX))
+    return makeError("db", "SQL too long");
   int rc = sqlite3_prepare_v2(db, constantSql.data(), static_cast<int>(constantSql.size()), &stmt,
                               nullptr);
   if (rc != SQLITE_OK) {
@@ -59,7 +60,9 @@ void Statement::bindOne(int index, std::string_view v) {
   noteBind(sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
 }
 
-void Statement::bindOne(int index, std::nullptr_t) { noteBind(sqlite3_bind_null(stmt_, index)); }
+void Statement::bindOne(int index, std::nullptr_t) {
+  noteBind(sqlite3_bind_null(stmt_, index));
+}
 
 Result<bool> Statement::step() {
   if (bindRc_ != SQLITE_OK) {
@@ -78,7 +81,9 @@ Status Statement::run() {
   return {};
 }
 
-bool Statement::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Statement::isNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 std::int64_t Statement::int64(int col) const {
   return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, col));

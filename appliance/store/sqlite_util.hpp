@@ -4,12 +4,12 @@
 // Internal to the store module.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <sqlite3.h>
 
 #include "core/result.hpp"
 

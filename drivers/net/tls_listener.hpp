@@ -41,8 +41,11 @@ struct ListenerOptions {
 
 // @par Thread Safety
 // start() before the io_context runs (or from its thread); stop() and activeSessions() from any
-// thread. The listener may be destroyed while connections are still running: they keep the
-// shared state alive and finish on their own.
+// thread. The listener may be destroyed while connections are still running (they keep the
+// shared state alive and finish on their own), but must be destroyed before its io_context.
+//
+// The handler runs on the connection's own strand. An exception escaping it is a programming
+// error: the session's counts are released, and the exception leaves io_context::run().
 class TlsListener {
  public:
   using Handler = std::function<boost::asio::awaitable<void>(std::unique_ptr<FrameTransport>)>;

@@ -214,7 +214,7 @@ TEST_P(HandlerTest, DeviceShowErrors) {
 
 // ---- registry.import / registry.list ----
 
-TEST_P(HandlerTest, RegistryImportCreatesThenUpdates) {
+TEST_P(HandlerTest, RegistryImportCreatesUpdatesAndSkipsUnchanged) {
   std::string content = std::string(kHeader) + row("SN-1", "4c4c4544-0031-3410-8033-b2c04f4e3232");
   json r = call("registry.import", {{"file_name", "register.csv"}, {"content", content}});
   ASSERT_EQ(r["ok"], true) << r.dump();
@@ -225,11 +225,19 @@ TEST_P(HandlerTest, RegistryImportCreatesThenUpdates) {
   std::string id = r["result"]["devices"][0]["id"];
   EXPECT_FALSE(id.empty());
 
-  json again = call("registry.import", {{"file_name", "register.csv"}, {"content", content}});
-  ASSERT_EQ(again["ok"], true) << again.dump();
-  EXPECT_EQ(again["result"]["created"], 0);
-  EXPECT_EQ(again["result"]["updated"], 1);
-  EXPECT_EQ(again["result"]["devices"][0]["id"], id);
+  json same = call("registry.import", {{"file_name", "register.csv"}, {"content", content}});
+  ASSERT_EQ(same["ok"], true) << same.dump();
+  EXPECT_EQ(same["result"]["created"], 0);
+  EXPECT_EQ(same["result"]["updated"], 0);
+  EXPECT_EQ(same["result"]["unchanged"], 1);
+
+  std::string changed = content;
+  changed.replace(changed.find("Latitude 7440"), 13, "Latitude 7450");
+  json upd = call("registry.import", {{"file_name", "register.csv"}, {"content", changed}});
+  ASSERT_EQ(upd["ok"], true) << upd.dump();
+  EXPECT_EQ(upd["result"]["created"], 0);
+  EXPECT_EQ(upd["result"]["updated"], 1);
+  EXPECT_EQ(upd["result"]["devices"][0]["id"], id);
 }
 
 TEST_P(HandlerTest, RegistryImportRecordsTheActor) {

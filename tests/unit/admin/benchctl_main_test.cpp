@@ -156,7 +156,8 @@ TEST_F(BenchctlMainTest, RegistryImportErrorsAreFileLineFieldMessage) {
 }
 
 TEST_F(BenchctlMainTest, MissingImportFileExitsOne) {
-  ProcessResult r = benchctl({"--socket", socket(), "registry", "import", dir_.path() + "/nope.csv"});
+  ProcessResult r =
+      benchctl({"--socket", socket(), "registry", "import", dir_.path() + "/nope.csv"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
   EXPECT_TRUE(handler_.calls().empty());

@@ -33,7 +33,10 @@ class FakeStore : public Store {
       auto it = std::find_if(devices_.begin(), devices_.end(), [&](const DeviceRecord& d) {
         return d.registry.serial == row.serial;
       });
-      if (it != devices_.end()) {
+      if (it != devices_.end() && sameRegistration(it->registry, row)) {
+        ++s.unchanged;
+        s.devices.push_back(*it);
+      } else if (it != devices_.end()) {
         it->registry = row;
         it->updatedAt = clock_.nowUnix();
         ++s.updated;
@@ -220,6 +223,12 @@ class FakeStore : public Store {
   }
 
  private:
+  static bool sameRegistration(const RegistryRow& a, const RegistryRow& b) {
+    return a.serial == b.serial && a.smbiosUuid == b.smbiosUuid && a.model == b.model &&
+           a.owner == b.owner && a.ownerEmail == b.ownerEmail && a.tenant == b.tenant &&
+           a.ekSha256 == b.ekSha256 && a.windowFrom == b.windowFrom &&
+           a.windowUntil == b.windowUntil;
+  }
   DeviceRecord* device(const std::string& id) {
     for (auto& d : devices_) {
       if (d.id == id) return &d;

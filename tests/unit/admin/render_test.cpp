@@ -161,11 +161,12 @@ TEST(Render, ImportSuccess) {
       {"file_name", "r.csv"},
       {"created", 2},
       {"updated", 1},
+      {"unchanged", 4},
       {"devices", json::array({json{{"id", "dev-000001"}, {"serial", "SN1"}}})},
       {"warnings",
        json::array({json{{"line", 4}, {"field", "window_until"}, {"message", "already closed"}}})}};
   std::string out = renderResult("registry.import", result, "in/r.csv");
-  EXPECT_TRUE(contains(out, "Imported in/r.csv: 2 created, 1 updated."));
+  EXPECT_TRUE(contains(out, "Imported in/r.csv: 2 created, 1 updated, 4 unchanged."));
   EXPECT_TRUE(contains(out, "dev-000001  SN1"));
   EXPECT_TRUE(contains(out, "in/r.csv:4: window_until: already closed (warning)"));
 }

@@ -26,6 +26,9 @@ namespace asio = boost::asio;
 constexpr std::int64_t kNow = 1'800'000'000;
 const std::string kUuid = "6f1c2b3a-1111-4222-8333-944455556666";
 
+// Built outside co_await expressions: GCC 12 rejects a braced json initialiser inside one.
+nlohmann::json message(const std::string& type) { return nlohmann::json{{"type", type}}; }
+
 // Waits for the agent to say "continue", then reports success: a stand-in for a later stage
 // (facts collection, attestation) that talks to the agent.
 class HoldStage final : public Stage {
@@ -150,7 +153,7 @@ TEST_F(SessionTest, IdentifiedIsRecordedBeforeTheAgentHearsIt) {
     EXPECT_EQ(v["state"], "identified");
     EXPECT_FALSE(v["final"].get<bool>());
     EXPECT_EQ(device().state, DeviceState::Identified);  // durable already
-    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     auto last = co_await a->readFrame(std::chrono::seconds(5));
     EXPECT_TRUE(last.ok());
     EXPECT_EQ((*last)["state"], "checked");
@@ -171,7 +174,7 @@ TEST_F(SessionTest, TwoDevicesClaimingOneSerialAtOnceAreBothBlocked) {
     EXPECT_EQ(vb["state"], "blocked");
     EXPECT_EQ(vb["code"], std::string(reason::kSerialClaimedTwice));
     // The first one is contested too: its next step ends blocked instead of succeeding.
-    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     auto last = co_await a->readFrame(std::chrono::seconds(5));
     EXPECT_EQ((*last)["state"], "blocked");
     EXPECT_EQ((*last)["code"], std::string(reason::kSerialClaimedTwice));
@@ -191,7 +194,7 @@ TEST_F(SessionTest, SameDeviceTwiceFailsTheDuplicateWithoutTouchingTheRecord) {
     EXPECT_EQ(vb["code"], std::string(reason::kSessionActive));
     EXPECT_TRUE(vb["retryable"].get<bool>());
     EXPECT_EQ(device().state, DeviceState::Identified);  // the live session's state stands
-    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     co_await a->readFrame(std::chrono::seconds(5));
     co_await a->close();
     co_await b->close();
@@ -223,7 +226,7 @@ TEST_F(SessionTest, SessionFinishesUnderThePolicyItStartedWith) {
     Policy p = defaultPolicy();
     p.name = "changed";
     sessions_->setPolicy(makePolicySnapshot(p));
-    co_await a->writeFrame({{"type", "continue"}}, std::chrono::seconds(5));
+    co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     co_await a->readFrame(std::chrono::seconds(5));
     co_await a->close();
   }());
@@ -234,7 +237,7 @@ TEST_F(SessionTest, SessionFinishesUnderThePolicyItStartedWith) {
 TEST_F(SessionTest, GarbageFirstFrameGetsErrorAndNoSessionRecord) {
   runTest([this]() -> asio::awaitable<void> {
     auto a = co_await connect();
-    co_await a->writeFrame({{"type", "attest"}}, std::chrono::seconds(5));
+    co_await a->writeFrame(message("attest"), std::chrono::seconds(5));
     auto e = co_await a->readFrame(std::chrono::seconds(5));
     EXPECT_TRUE(e.ok());
     EXPECT_EQ((*e)["type"], "error");
