@@ -63,6 +63,14 @@ TlsFrameTransport::~TlsFrameTransport() {
 
 Error TlsFrameTransport::fail(Error e) {
   if (!broken_) broken_ = e;
+  if (!readBroken_) readBroken_ = e;
+  return e;
+}
+
+// A bad frame (oversize header, malformed payload) ends reading: the byte stream can no longer be
+// trusted to be in step. Writing still works, so the peer can be told why in an error frame.
+Error TlsFrameTransport::failRead(Error e) {
+  if (!readBroken_) readBroken_ = e;
   return e;
 }
 
@@ -73,7 +81,7 @@ void TlsFrameTransport::cancelSocket() {
 
 asio::awaitable<Result<nlohmann::json>> TlsFrameTransport::readFrame(
     std::chrono::milliseconds timeout) {
-  if (broken_) co_return *broken_;
+  if (readBroken_) co_return *readBroken_;
   if (closed_) co_return makeError(std::string(reason::kPeerClosed), "transport closed");
 
   // One deadline for header and body: a peer trickling one byte at a time still runs out of time.
@@ -90,7 +98,7 @@ asio::awaitable<Result<nlohmann::json>> TlsFrameTransport::readFrame(
   }
 
   auto length = parseFrameLength(hdr, maxFrame_);
-  if (!length) co_return fail(length.error());
+  if (!length) co_return failRead(length.error());
 
   std::string body;
   while (body.size() < *length) {
@@ -111,7 +119,7 @@ asio::awaitable<Result<nlohmann::json>> TlsFrameTransport::readFrame(
   deadline.disarm();
 
   auto parsed = parseFramePayload(body);
-  if (!parsed) co_return fail(parsed.error());
+  if (!parsed) co_return failRead(parsed.error());
   co_return std::move(parsed).value();
 }
 

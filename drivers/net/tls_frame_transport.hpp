@@ -40,13 +40,15 @@ class TlsFrameTransport final : public FrameTransport {
 
  private:
   Error fail(Error e);
+  Error failRead(Error e);
   void cancelSocket();
 
   TlsStream stream_;
   std::uint32_t maxFrame_;
   std::chrono::milliseconds closeTimeout_;
   std::string peer_;
-  std::optional<Error> broken_;
+  std::optional<Error> broken_;      // the connection failed: no more reads or writes
+  std::optional<Error> readBroken_;  // no more reads (a bad frame or a failed connection)
   bool closed_ = false;
   bool peerSentCloseNotify_ = false;
 };

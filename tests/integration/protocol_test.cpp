@@ -107,10 +107,10 @@ TEST_F(ProtocolTest, TruncatedFrameThenCloseLeavesBenchdHealthy) {
 TEST_F(ProtocolTest, WrongPinIsRefusedByTheAgent) {
   writeFile(dir_.file("wrong.pin"),
             "sha256:0000000000000000000000000000000000000000000000000000000000000000\n");
-  TempDir root;
   SpawnOptions so;
   so.args = {binDir() + "/bench-agent", "--appliance", benchd_->appliance(), "--pin",
-             dir_.file("wrong.pin"),    "--root",      root.path(),         "--json"};
+             dir_.file("wrong.pin"),    "--root", sourceDir() + "/tests/fixtures/sysfs/laptop-thinkpad",
+             "--json"};
   RunResult r = run(so);
   EXPECT_EQ(r.exitCode, 4) << r.err;
   EXPECT_NE(r.out.find("pin"), std::string::npos) << r.out;

@@ -187,13 +187,14 @@ TEST_F(SessionTest, TwoDevicesClaimingOneSerialAtOnceAreBothBlocked) {
 TEST_F(SessionTest, SameDeviceTwiceFailsTheDuplicateWithoutTouchingTheRecord) {
   runTest([this]() -> asio::awaitable<void> {
     auto a = co_await connect();
-    co_await hello(*a, kUuid);
+    auto va = co_await hello(*a, kUuid);
+    EXPECT_EQ(va["state"], "identified") << va.dump();
     auto b = co_await connect();
     auto vb = co_await hello(*b, kUuid);
     EXPECT_EQ(vb["state"], "failed");
     EXPECT_EQ(vb["code"], std::string(reason::kSessionActive));
     EXPECT_TRUE(vb["retryable"].get<bool>());
-    EXPECT_EQ(device().state, DeviceState::Identified);  // the live session's state stands
+    EXPECT_EQ(device().state, DeviceState::Identified) << device().reasonCode;  // the live session's state stands
     co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     co_await a->readFrame(std::chrono::seconds(5));
     co_await a->close();
