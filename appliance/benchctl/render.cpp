@@ -24,6 +24,19 @@ std::string orDash(std::string s) {
   return s.empty() ? "-" : s;
 }
 
+// Indents every line of a block (a table nested under a heading).
+std::string indent(const std::string& block) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < block.size()) {
+    std::size_t end = block.find('\n', start);
+    if (end == std::string::npos) end = block.size() - 1;
+    out += "  " + block.substr(start, end - start + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
 bool flag(const json& j, const char* key) {
   auto it = j.is_object() ? j.find(key) : j.end();
   return it != j.end() && it->is_boolean() && it->get<bool>();
@@ -193,7 +206,8 @@ std::string renderDeviceShow(const json& r) {
                       orDash(field(s, "slot")), orDash(field(s, "source")), field(s, "started_at"),
                       flag(s, "open") ? "open" : "closed"});
     }
-    out += renderTable({"SESSION", "STATE", "CODE", "SLOT", "SOURCE", "STARTED", ""}, rows);
+    out += indent(
+        renderTable({"SESSION", "STATE", "CODE", "SLOT", "SOURCE", "STARTED", "STATUS"}, rows));
   }
   json audit = arrayOrEmpty(r.value("audit", json::array()));
   out += "\nAudit records (oldest first):\n";
@@ -208,7 +222,7 @@ std::string renderDeviceShow(const json& r) {
       rows.push_back({field(a, "seq"), field(a, "time"), field(a, "actor"), field(a, "action"),
                       change, orDash(field(a, "reason"))});
     }
-    out += renderTable({"SEQ", "TIME", "ACTOR", "ACTION", "CHANGE", "REASON"}, rows);
+    out += indent(renderTable({"SEQ", "TIME", "ACTOR", "ACTION", "CHANGE", "REASON"}, rows));
   }
   return out;
 }

@@ -48,9 +48,7 @@ TEST(Crash, Kill9DuringFleetRunLosesNothing) {
   auto isTransition = [](const std::string& l) {
     return l.find("\"session.transition\"") != std::string::npos;
   };
-  ASSERT_TRUE(b.process()->waitForErrLine(
-      [&](const std::string&) { return b.process()->countErrLines(isTransition) >= 5; },
-      std::chrono::seconds(60)));
+  ASSERT_TRUE(b.process()->waitForErrLines(isTransition, 5, std::chrono::seconds(60)));
   b.kill9();
   ASSERT_TRUE(b.start()) << b.process()->err();  // same state dir, same port
 

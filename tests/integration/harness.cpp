@@ -121,11 +121,12 @@ int countLines(const std::string& text, const std::function<bool(const std::stri
 }
 }  // namespace
 
-bool Process::waitForErrLine(const std::function<bool(const std::string&)>& pred,
-                             std::chrono::milliseconds timeout) {
+bool Process::waitForErrLines(const std::function<bool(const std::string&)>& pred, int count,
+                              std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return countLines(err_, pred) > 0 || openStreams_ == 0; }) &&
-         countLines(err_, pred) > 0;
+  cv_.wait_for(lock, timeout,
+               [&] { return countLines(err_, pred) >= count || openStreams_ == 0; });
+  return countLines(err_, pred) >= count;
 }
 
 int Process::countErrLines(const std::function<bool(const std::string&)>& pred) {

@@ -65,7 +65,12 @@ class Process {
   [[nodiscard]] pid_t pid() const { return pid_; }
   // Waits until a stderr line satisfies `pred` (true) or the stream ends / timeout passes (false).
   bool waitForErrLine(const std::function<bool(const std::string&)>& pred,
-                      std::chrono::milliseconds timeout);
+                      std::chrono::milliseconds timeout) {
+    return waitForErrLines(pred, 1, timeout);
+  }
+  // Waits until at least `count` stderr lines satisfy `pred`.
+  bool waitForErrLines(const std::function<bool(const std::string&)>& pred, int count,
+                       std::chrono::milliseconds timeout);
   int countErrLines(const std::function<bool(const std::string&)>& pred);
   void signal(int sig);
   int wait();  // exit code, or 128 + signal

@@ -127,6 +127,8 @@ TEST(Render, DeviceShowIncludesRemedyApprovalSessionsAndAudit) {
   EXPECT_TRUE(contains(out, "#7 by uid:0"));
   EXPECT_TRUE(contains(out, "s-0123456789abcdef"));
   EXPECT_TRUE(contains(out, "discovered -> quarantined"));
+  EXPECT_TRUE(contains(out, "\n  SESSION ")) << out;  // nested tables are indented
+  EXPECT_TRUE(contains(out, "\n  SEQ "));
 }
 
 TEST(Render, DeviceShowWithoutHistory) {
