@@ -52,8 +52,8 @@ step "$bin/benchctl" devices
 echo
 echo "== the spoofed-serial device turns out to be a genuine mainboard swap: an admin approves it"
 step "$bin/benchctl" approve dev-000006 --reason "mainboard replaced under RMA 88123, verified by J. Doe"
-"$bin/provbench-sim" --fleet "$demo/fleet.yaml" --appliance "127.0.0.1:$port" \
-  --pin "$state/keys/agent.pin" --workdir "$state/sim2" --only spoofed-serial || true
+"$bin/provbench-sim" --fleet "$demo/fleet-after-approval.yaml" --appliance "127.0.0.1:$port" \
+  --pin "$state/keys/agent.pin" --workdir "$state/sim2" || true
 step "$bin/benchctl" device show dev-000006
 step "$bin/benchctl" audit verify
 

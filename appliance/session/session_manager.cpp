@@ -3,6 +3,7 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include "core/bytes.hpp"
 #include "core/reasons.hpp"
 #include "protocol/messages.hpp"
 #include "registry/registry_import.hpp"
@@ -177,7 +178,8 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   s.identity = identityJson(facts);
   if (hello->resumeSession) s.identity["resumed_from"] = *hello->resumeSession;
   s.policyHash = policy->hash;
-  Result<SessionRecord> created = store_.createSession(s, "session:new");
+  s.id = "s-" + randomHex(8);
+  Result<SessionRecord> created = store_.createSession(s, "session:" + s.id);
   if (!created.ok()) {
     log_.error("session.create_failed", {{"error", created.error().message}});
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
