@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   lopt.handshakeTimeout = std::chrono::milliseconds(config->handshakeTimeoutMs);
   lopt.maxSessions = config->maxSessions;
   lopt.maxSessionsPerSource = config->maxSessionsPerSource;
+  // Handshakes in flight are bounded by the session cap: a burst of a full bench is normal.
+  lopt.maxHandshakes = config->maxSessions;
   pb::TlsListener listener(io.get_executor(), lopt, *serverTls,
                            [&sessions](std::unique_ptr<pb::FrameTransport> t) {
                              return sessions.handle(std::move(t));

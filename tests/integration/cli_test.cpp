@@ -130,3 +130,20 @@ TEST(Benchctl, BadRegistryFileImportsNothing) {
 
 }  // namespace
 }  // namespace pb::test
+
+namespace pb::test {
+namespace {
+
+// The reason codes are documented in one place: the catalogue in code. The committed document
+// is its rendering and must not drift (regenerate with `benchctl reasons --markdown`).
+TEST(ReasonCodes, CommittedDocumentMatchesTheCatalogue) {
+  SpawnOptions so;
+  so.args = {binDir() + "/benchctl", "reasons", "--markdown"};
+  RunResult r = run(so);
+  ASSERT_EQ(r.exitCode, 0);
+  EXPECT_EQ(r.out, readFile(sourceDir() + "/appliance/REASON_CODES.md"))
+      << "regenerate: benchctl reasons --markdown > appliance/REASON_CODES.md";
+}
+
+}  // namespace
+}  // namespace pb::test
