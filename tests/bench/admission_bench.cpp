@@ -22,6 +22,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <unistd.h>
 #include <sstream>
 #include <thread>
 
@@ -53,6 +55,20 @@ long peakRssKiB(pid_t pid) {
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// utime + stime of a process, in seconds.
+double cpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string serialFor(int i) {
@@ -192,6 +208,7 @@ int main(int argc, char** argv) {
   std::vector<double> latencies;
   int failures = 0;
   double wall = 0;
+  const double cpuBefore = cpuSeconds(benchd.process()->pid());
   for (int r = 0; r < rounds; ++r) {
     asio::io_context io(1);
     std::vector<double> round(static_cast<std::size_t>(agents), 0);
@@ -211,6 +228,7 @@ int main(int argc, char** argv) {
     }
   }
   const long rssKiB = peakRssKiB(benchd.process()->pid());
+  const double benchdCpu = cpuSeconds(benchd.process()->pid()) - cpuBefore;
   auto auditAfter = benchd.benchctlJson({"status"}).value("audit_records", 0L);
   // Each durable step is one transaction carrying exactly one audit record.
   const double commitsPerAdmission =
@@ -227,6 +245,8 @@ int main(int argc, char** argv) {
   std::printf("admissions/s                %.1f\n", admissions);
   std::printf("latency p50 / p95 (ms)      %.1f / %.1f  (first frame to decision)\n",
               percentile(latencies, 0.50), percentile(latencies, 0.95));
+  std::printf("benchd CPU                   %.0f%% of one core during the rounds\n",
+              100.0 * benchdCpu / wall);
   std::printf("benchd peak RSS             %.1f MiB\n", static_cast<double>(rssKiB) / 1024.0);
   std::printf("TLS 1.3 handshakes/s        %.1f  (EC P-256, loopback)\n", hs);
   std::printf("SQLite commits/s            %.1f  (WAL, synchronous=FULL)\n", commits);
