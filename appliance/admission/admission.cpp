@@ -39,8 +39,8 @@ AdmissionDecision verdict(DeviceState state, std::string_view code, std::string 
 
 bool approvalAnswers(const std::optional<Approval>& a, std::string_view code,
                      const std::string& serial, const std::string& uuid, std::int64_t now) {
-  return a.has_value() && a->answersCode == code && a->serial == serial &&
-         a->smbiosUuid == uuid && a->consumedAt == 0 && a->expiresAt > now;
+  return a.has_value() && a->answersCode == code && a->serial == serial && a->smbiosUuid == uuid &&
+         a->consumedAt == 0 && a->expiresAt > now;
 }
 
 }  // namespace

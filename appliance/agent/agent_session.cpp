@@ -14,9 +14,14 @@
 namespace pb {
 
 nlohmann::json AgentOutcome::toJson() const {
-  return {{"exit_code", exitCode}, {"state", state},         {"code", code},
-          {"message", message},    {"remediation", remediation}, {"device_id", deviceId},
-          {"session_id", sessionId}, {"attempts", attempts}};
+  return {{"exit_code", exitCode},
+          {"state", state},
+          {"code", code},
+          {"message", message},
+          {"remediation", remediation},
+          {"device_id", deviceId},
+          {"session_id", sessionId},
+          {"attempts", attempts}};
 }
 
 int exitCodeForState(const std::string& state) {
@@ -69,8 +74,8 @@ boost::asio::awaitable<AgentOutcome> AgentSession::run() {
 
 boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
   const auto io = options_.ioTimeout;
-  auto conn = co_await connectTls(ex_, options_.host, options_.port, tls_, io,
-                                  1024 * 1024, options_.bindAddress);
+  auto conn = co_await connectTls(ex_, options_.host, options_.port, tls_, io, 1024 * 1024,
+                                  options_.bindAddress);
   if (!conn.ok()) {
     out.message = conn.error().message;
     if (conn.error().code == "pin_mismatch") {

@@ -4,11 +4,10 @@
 // away mid-session (restart, network blip) and tells the appliance which session it resumes.
 #pragma once
 
-#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
-
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // bench-agent: runs on the device being provisioned. Composition root only.
-#include <getopt.h>
-
+#include <cstdio>
+#include <iostream>
+#include <string>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cstdio>
-#include <iostream>
-#include <string>
+#include <getopt.h>
 
 #include "agent/agent_session.hpp"
 #include "net/tls_context.hpp"
@@ -44,7 +43,8 @@ bool splitHostPort(const std::string& s, std::string& host, std::uint16_t& port)
   auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   host = s.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   try {
     unsigned long p = std::stoul(s.substr(colon + 1));
     if (p == 0 || p > 65535) return false;
@@ -76,17 +76,39 @@ int main(int argc, char** argv) {
   try {
     while ((c = getopt_long(argc, argv, "h", kLong, nullptr)) != -1) {
       switch (c) {
-        case 'a': appliance = optarg; break;
-        case 'p': pinFile = optarg; break;
-        case 'r': root = optarg; break;
-        case 'b': opt.bindAddress = optarg; break;
-        case 't': opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg)); break;
-        case 'n': opt.maxAttempts = std::max(1, std::stoi(optarg)); break;
-        case 'j': json = true; break;
-        case 'q': quiet = true; break;
-        case 'h': std::cout << kUsage; return 0;
-        case 'V': std::cout << "bench-agent 0.1.0 (protocol 1)\n"; return 0;
-        default: std::cerr << kUsage; return pb::agent_exit::kUsage;
+        case 'a':
+          appliance = optarg;
+          break;
+        case 'p':
+          pinFile = optarg;
+          break;
+        case 'r':
+          root = optarg;
+          break;
+        case 'b':
+          opt.bindAddress = optarg;
+          break;
+        case 't':
+          opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg));
+          break;
+        case 'n':
+          opt.maxAttempts = std::max(1, std::stoi(optarg));
+          break;
+        case 'j':
+          json = true;
+          break;
+        case 'q':
+          quiet = true;
+          break;
+        case 'h':
+          std::cout << kUsage;
+          return 0;
+        case 'V':
+          std::cout << "bench-agent 0.1.0 (protocol 1)\n";
+          return 0;
+        default:
+          std::cerr << kUsage;
+          return pb::agent_exit::kUsage;
       }
     }
   } catch (const std::exception&) {

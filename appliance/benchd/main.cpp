@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // benchd: the appliance service. This file is the composition root: it is the only place that
 // knows the concrete backends (SQLite store, TLS listener, Unix admin socket) and wires them.
-#include <getopt.h>
-#include <unistd.h>
-
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,10 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <csignal>
-#include <cstdio>
-#include <iostream>
-#include <map>
+#include <getopt.h>
+#include <unistd.h>
 
 #include "admin/admin_handler.hpp"
 #include "admin/admin_server.hpp"
@@ -75,13 +74,27 @@ int main(int argc, char** argv) {
   int c = 0;
   while ((c = getopt_long(argc, argv, "c:h", kLong, nullptr)) != -1) {
     switch (c) {
-      case 'c': configPath = optarg; break;
-      case 'k': checkOnly = true; break;
-      case 'r': readyFd = std::atoi(optarg); break;
-      case 'l': levelOverride = optarg; break;
-      case 'h': std::cout << kUsage; return 0;
-      case 'V': std::cout << "benchd " << kVersion << "\n"; return 0;
-      default: std::cerr << kUsage; return 2;
+      case 'c':
+        configPath = optarg;
+        break;
+      case 'k':
+        checkOnly = true;
+        break;
+      case 'r':
+        readyFd = std::atoi(optarg);
+        break;
+      case 'l':
+        levelOverride = optarg;
+        break;
+      case 'h':
+        std::cout << kUsage;
+        return 0;
+      case 'V':
+        std::cout << "benchd " << kVersion << "\n";
+        return 0;
+      default:
+        std::cerr << kUsage;
+        return 2;
     }
   }
   if (optind != argc || configPath.empty()) {
@@ -101,9 +114,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (checkOnly) {
-    std::cout << "benchd: " << configPath << " is valid (bench " << config->benchId
-              << ", policy " << (config->policyFile.empty() ? "built-in defaults" : config->policyFile)
-              << ")\n";
+    std::cout << "benchd: " << configPath << " is valid (bench " << config->benchId << ", policy "
+              << (config->policyFile.empty() ? "built-in defaults" : config->policyFile) << ")\n";
     return 0;
   }
 
@@ -175,10 +187,9 @@ int main(int argc, char** argv) {
   lopt.maxSessionsPerSource = config->maxSessionsPerSource;
   // Handshakes in flight are bounded by the session cap: a burst of a full bench is normal.
   lopt.maxHandshakes = config->maxSessions;
-  pb::TlsListener listener(io.get_executor(), lopt, *serverTls,
-                           [&sessions](std::unique_ptr<pb::FrameTransport> t) {
-                             return sessions.handle(std::move(t));
-                           });
+  pb::TlsListener listener(
+      io.get_executor(), lopt, *serverTls,
+      [&sessions](std::unique_ptr<pb::FrameTransport> t) { return sessions.handle(std::move(t)); });
   auto port = listener.start();
   if (!port.ok()) {
     log.error("benchd.listen_failed", {{"error", port.error().message}});

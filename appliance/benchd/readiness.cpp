@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "benchd/readiness.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace pb {
 

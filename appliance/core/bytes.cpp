@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/bytes.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-
-#include <cstdio>
-#include <cstdlib>
 
 namespace pb {
 
@@ -45,7 +45,9 @@ std::optional<Bytes> fromHex(std::string_view hex) {
   return out;
 }
 
-Bytes toBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes toBytes(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
 Bytes sha256(const std::uint8_t* data, std::size_t size) {
   Bytes out(SHA256_DIGEST_LENGTH);
@@ -77,8 +79,12 @@ Bytes randomBytes(std::size_t n) {
   return out;
 }
 
-std::string randomHex(std::size_t n) { return toHex(randomBytes(n)); }
+std::string randomHex(std::size_t n) {
+  return toHex(randomBytes(n));
+}
 
-void secureZero(void* data, std::size_t size) { OPENSSL_cleanse(data, size); }
+void secureZero(void* data, std::size_t size) {
+  OPENSSL_cleanse(data, size);
+}
 
 }  // namespace pb

@@ -13,7 +13,9 @@ namespace pb {
 using Bytes = std::vector<std::uint8_t>;
 
 std::string toHex(const std::uint8_t* data, std::size_t size);
-inline std::string toHex(const Bytes& b) { return toHex(b.data(), b.size()); }
+inline std::string toHex(const Bytes& b) {
+  return toHex(b.data(), b.size());
+}
 // Lower- or upper-case hex, even length, nothing else. nullopt on anything malformed.
 std::optional<Bytes> fromHex(std::string_view hex);
 
@@ -23,7 +25,9 @@ Bytes sha256(const std::uint8_t* data, std::size_t size);
 inline Bytes sha256(std::string_view s) {
   return sha256(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
-inline Bytes sha256(const Bytes& b) { return sha256(b.data(), b.size()); }
+inline Bytes sha256(const Bytes& b) {
+  return sha256(b.data(), b.size());
+}
 
 Bytes hmacSha256(const Bytes& key, std::string_view data);
 

@@ -18,8 +18,8 @@ std::string formatUtc(std::int64_t unixSeconds) {
 namespace {
 bool validDate(int y, int mo, int d, int h, int mi, int s) {
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
-      mi > 59 || s < 0 || s > 60) {
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      s < 0 || s > 60) {
     return false;
   }
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

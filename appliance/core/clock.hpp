@@ -38,7 +38,8 @@ class FixedClock final : public Clock {
 
 // RFC 3339 / ISO 8601 in UTC ("2026-11-22T12:00:00Z").
 std::string formatUtc(std::int64_t unixSeconds);
-// Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD HH:MM:SS" (UTC). False on anything else.
+// Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD HH:MM:SS" (UTC). False on anything
+// else.
 bool parseUtc(const std::string& text, std::int64_t& unixSeconds);
 
 }  // namespace pb

@@ -2,7 +2,8 @@
 // The device session states. The happy path is
 //   discovered -> identified -> checked -> attested -> sealed -> handed_off -> ready
 // and any stage may instead end in one of the terminal or waiting states
-//   blocked(code), quarantined(code, needs approval), failed(code, retryable?), not_attestable(code).
+//   blocked(code), quarantined(code, needs approval), failed(code, retryable?),
+//   not_attestable(code).
 // The string forms are a stable public surface (database, JSON, benchctl --state).
 #pragma once
 

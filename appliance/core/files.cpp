@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/files.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace pb {
 
@@ -33,7 +33,8 @@ Result<std::string> readFileBounded(const std::string& path, std::size_t maxByte
     if (n == 0) break;
     if (out.size() + static_cast<std::size_t>(n) > maxBytes) {
       ::close(fd);
-      return makeError("too_large", path + " is larger than " + std::to_string(maxBytes) + " bytes");
+      return makeError("too_large",
+                       path + " is larger than " + std::to_string(maxBytes) + " bytes");
     }
     out.append(buf, static_cast<std::size_t>(n));
   }

@@ -6,7 +6,8 @@
 namespace pb {
 
 namespace {
-using namespace reason;  // NOLINT(google-build-using-namespace): table reads better with short names
+using namespace reason;  // NOLINT(google-build-using-namespace): table reads better with short
+                         // names
 
 constexpr std::array kReasons{
     Reason{kMalformedFrame, "malformed_frame",
@@ -19,14 +20,16 @@ constexpr std::array kReasons{
     Reason{kUnsupportedVersion, "unsupported_version",
            "The device agent speaks a protocol version this appliance does not.",
            "Boot the device from the bench image that matches this appliance release."},
-    Reason{kUnknownMessage, "unknown_message", "The device agent sent a message type this appliance does not know.",
+    Reason{kUnknownMessage, "unknown_message",
+           "The device agent sent a message type this appliance does not know.",
            "Update bench-agent on the device to the version shipped with this appliance."},
     Reason{kUnexpectedMessage, "unexpected_message",
            "The device agent sent a message that does not fit the current step.",
            "Restart the agent on the device; if it repeats, collect the agent log for support."},
     Reason{kTimeout, "timeout", "The device stopped answering within the time limit.",
            "Check the cable or network link of the slot and restart the agent on the device."},
-    Reason{kTooManySessions, "too_many_sessions", "The bench is handling its maximum number of devices.",
+    Reason{kTooManySessions, "too_many_sessions",
+           "The bench is handling its maximum number of devices.",
            "Wait for devices to finish, then reconnect; raise limits.max_sessions if the bench is "
            "sized for more."},
     Reason{kTooManyFromSource, "too_many_from_source",
@@ -54,7 +57,8 @@ constexpr std::array kReasons{
            "Wait for the window to open or have an admin re-import the device with a new window."},
     Reason{kWindowClosed, "window_closed", "The device's enrollment window has closed.",
            "Have an admin re-import the device with a new enrollment window."},
-    Reason{kWrongTenant, "wrong_tenant", "The device is registered to a different tenant than this bench serves.",
+    Reason{kWrongTenant, "wrong_tenant",
+           "The device is registered to a different tenant than this bench serves.",
            "Move the device to the bench of its tenant, or correct the register entry."},
     Reason{kBogusSerial, "bogus_serial",
            "The device reports a placeholder or empty serial number that cannot identify it.",
@@ -65,7 +69,8 @@ constexpr std::array kReasons{
     Reason{kSerialClaimedTwice, "serial_claimed_twice",
            "Two devices on the bench claim the same serial number at the same time.",
            "Remove both devices and investigate: one of them is spoofing its identity."},
-    Reason{kMissingIdentity, "missing_identity", "The device did not report the identity facts admission needs.",
+    Reason{kMissingIdentity, "missing_identity",
+           "The device did not report the identity facts admission needs.",
            "Check that the agent can read /sys/class/dmi/id on the device (run it as root)."},
     Reason{kReEnrollment, "re_enrollment",
            "The device was enrolled before; re-enrollment needs an admin approval.",
@@ -80,12 +85,14 @@ constexpr std::array kReasons{
            "The device's TPM endorsement key differs from the registered one (spoofing or a TPM / "
            "mainboard swap).",
            "Verify the hardware; after a genuine swap, correct the register entry and approve."},
-    Reason{kSessionActive, "session_active", "The same device already has a session in progress on the bench.",
+    Reason{kSessionActive, "session_active",
+           "The same device already has a session in progress on the bench.",
            "Disconnect the duplicate; the first session continues."},
     Reason{kInterruptedByRestart, "interrupted_by_restart",
            "The appliance restarted while this device was in progress.",
            "Nothing to fix: reconnect the device (the agent retries by itself)."},
-    Reason{kInternalError, "internal_error", "The appliance hit an internal error while handling the device.",
+    Reason{kInternalError, "internal_error",
+           "The appliance hit an internal error while handling the device.",
            "Retry; if it repeats, export the audit log and logs for support."},
     Reason{kAdminUnauthorised, "admin_unauthorised",
            "The caller is not allowed to perform this admin command.",
@@ -95,12 +102,15 @@ constexpr std::array kReasons{
            "Check the command line with `benchctl COMMAND --help`."},
     Reason{kAdminNotFound, "admin_not_found", "The named device or record does not exist.",
            "List devices with `benchctl devices` and use the id shown there."},
-    Reason{kAdminConflict, "admin_conflict", "The request conflicts with the device's current state.",
+    Reason{kAdminConflict, "admin_conflict",
+           "The request conflicts with the device's current state.",
            "Check `benchctl device show ID`; the message says what state blocks the request."},
 };
 }  // namespace
 
-std::span<const Reason> allReasons() { return kReasons; }
+std::span<const Reason> allReasons() {
+  return kReasons;
+}
 
 const Reason* findReason(std::string_view code) {
   for (const auto& r : kReasons) {

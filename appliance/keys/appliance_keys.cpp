@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "keys/appliance_keys.hpp"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include <sys/stat.h>
 
 #include "core/files.hpp"
 #include "net/tls_identity.hpp"
@@ -15,12 +15,12 @@ namespace pb {
 namespace {
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
 Status checkPrivate(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
   }

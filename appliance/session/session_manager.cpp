@@ -13,8 +13,8 @@ namespace pb {
 namespace {
 
 nlohmann::json identityJson(const IdentityFacts& f) {
-  return {{"serial", f.serial},  {"smbios_uuid", f.smbiosUuid}, {"model", f.model},
-          {"vendor", f.vendor},  {"board_serial", f.boardSerial}, {"macs", f.macs}};
+  return {{"serial", f.serial}, {"smbios_uuid", f.smbiosUuid},   {"model", f.model},
+          {"vendor", f.vendor}, {"board_serial", f.boardSerial}, {"macs", f.macs}};
 }
 
 Verdict makeVerdict(const SessionRecord& s, const std::string& deviceId, bool final) {
@@ -38,8 +38,7 @@ std::shared_ptr<const PolicySnapshot> makePolicySnapshot(Policy policy) {
   snap->hash = policyHash(policy);
   snap->admission.tenantId = policy.tenantId;
   snap->admission.requirePreRegistration = policy.enrollment.requirePreRegistration;
-  snap->admission.requireApprovalFirstEnrollment =
-      policy.enrollment.requireApprovalFirstEnrollment;
+  snap->admission.requireApprovalFirstEnrollment = policy.enrollment.requireApprovalFirstEnrollment;
   snap->admission.requireApprovalReEnrollment = policy.enrollment.requireApprovalReEnrollment;
   snap->admission.extraBogusSerials = policy.identity.extraBogusSerials;
   for (const auto& u : policy.identity.extraBogusUuids) {
@@ -63,8 +62,7 @@ class SessionManager::LiveGuard {
 };
 
 SessionManager::SessionManager(Store& store, const Clock& clock, Logger& log,
-                               SessionOptions options,
-                               std::shared_ptr<const PolicySnapshot> policy,
+                               SessionOptions options, std::shared_ptr<const PolicySnapshot> policy,
                                std::vector<std::unique_ptr<Stage>> stages)
     : store_(store),
       clock_(clock),
@@ -143,7 +141,8 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   }
   const std::string type = first->value("type", "");
   if (type != "hello") {
-    co_await sendError(t, reason::kUnexpectedMessage, "the first message must be hello, got " + type);
+    co_await sendError(t, reason::kUnexpectedMessage,
+                       "the first message must be hello, got " + type);
     co_return;
   }
   Result<Hello> hello = Hello::fromJson(*first);
@@ -153,9 +152,9 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   }
   std::optional<int> version = negotiateVersion(*hello);
   if (!version) {
-    co_await sendError(t, reason::kUnsupportedVersion,
-                       "this appliance speaks protocol version " +
-                           std::to_string(kProtocolVersion));
+    co_await sendError(
+        t, reason::kUnsupportedVersion,
+        "this appliance speaks protocol version " + std::to_string(kProtocolVersion));
     co_return;
   }
 
@@ -226,9 +225,9 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   AdmissionDecision d = decideAdmission(in, policy->admission);
   const std::string deviceId = d.touchesDevice && device ? device->id : "";
   const bool moreToDo = d.state == DeviceState::Identified && !stages_.empty();
-  if (!record(s, deviceId, d.state, d.code, d.retryable, !moreToDo, "admission." +
-              std::string(toString(d.state)), {{"detail", d.detail}}, d.consumeApprovalId,
-              d.adoptSmbiosUuid)
+  if (!record(s, deviceId, d.state, d.code, d.retryable, !moreToDo,
+              "admission." + std::string(toString(d.state)), {{"detail", d.detail}},
+              d.consumeApprovalId, d.adoptSmbiosUuid)
            .ok()) {
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
@@ -243,13 +242,16 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
     Stage& stage = *stages_[i];
     StageOutcome out = co_await stage.run(ctx);
     if (live_[s.id].contested && out.to == stage.successState()) {
-      out = StageOutcome{DeviceState::Blocked, std::string(reason::kSerialClaimedTwice), false, "",
+      out = StageOutcome{DeviceState::Blocked,
+                         std::string(reason::kSerialClaimedTwice),
+                         false,
+                         "",
                          {{"detail", "another device claimed this serial during the session"}}};
     }
     const bool last = i + 1 == stages_.size() || out.to != stage.successState();
     if (!record(s, deviceId, out.to, out.code, out.retryable, last,
-                std::string(stage.name()) + "." + std::string(toString(out.to)), out.details, 0,
-                "", out.bindEkSha256)
+                std::string(stage.name()) + "." + std::string(toString(out.to)), out.details, 0, "",
+                out.bindEkSha256)
              .ok()) {
       co_await sendError(t, reason::kInternalError, "inventory unavailable");
       co_return;

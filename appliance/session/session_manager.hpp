@@ -13,13 +13,12 @@
 // All sessions run on one executor (benchd runs its io_context on one thread); no locking.
 #pragma once
 
-#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
-
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>

@@ -5,13 +5,12 @@
 // (one transaction + one audit record) before it tells the agent anything.
 #pragma once
 
-#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>

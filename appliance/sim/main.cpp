@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // provbench-sim: puts a simulated fleet on a real bench. Composition root only.
-#include <getopt.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
 #include <string>
 
+#include <getopt.h>
+#include <unistd.h>
+
 #include "sim/fleet.hpp"
 #include "sim/sim_runner.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: provbench-sim --fleet FILE --appliance HOST:PORT --pin FILE [options]
+constexpr const char* kUsage =
+    R"(Usage: provbench-sim --fleet FILE --appliance HOST:PORT --pin FILE [options]
 
 Runs one real bench-agent process per device of the fleet against a running benchd, all at once,
 each reading its identity from its own fixture /sys tree, and prints a summary table.
@@ -53,16 +54,36 @@ int main(int argc, char** argv) {
   int c = 0;
   while ((c = getopt_long(argc, argv, "h", kLong, nullptr)) != -1) {
     switch (c) {
-      case 'f': fleetFile = optarg; break;
-      case 'a': opt.appliance = optarg; break;
-      case 'p': opt.pinFile = optarg; break;
-      case 'g': opt.agentPath = optarg; break;
-      case 'w': opt.workDir = optarg; break;
-      case 'o': only.insert(optarg); break;
-      case 't': opt.timeoutMs = std::atoi(optarg); break;
-      case 'j': json = true; break;
-      case 'h': std::cout << kUsage; return 0;
-      default: std::cerr << kUsage; return 2;
+      case 'f':
+        fleetFile = optarg;
+        break;
+      case 'a':
+        opt.appliance = optarg;
+        break;
+      case 'p':
+        opt.pinFile = optarg;
+        break;
+      case 'g':
+        opt.agentPath = optarg;
+        break;
+      case 'w':
+        opt.workDir = optarg;
+        break;
+      case 'o':
+        only.insert(optarg);
+        break;
+      case 't':
+        opt.timeoutMs = std::atoi(optarg);
+        break;
+      case 'j':
+        json = true;
+        break;
+      case 'h':
+        std::cout << kUsage;
+        return 0;
+      default:
+        std::cerr << kUsage;
+        return 2;
     }
   }
   if (optind != argc || fleetFile.empty() || opt.appliance.empty() || opt.pinFile.empty() ||

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/sim_runner.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/files.hpp"
 
@@ -26,8 +26,10 @@ Status writeFixtureTree(const FleetDevice& d, const std::string& root) {
   const std::string dmi = root + "/sys/class/dmi/id";
   if (Status st = makeDirs(dmi, 0755); !st.ok()) return st;
   const std::pair<const char*, const std::string*> files[] = {
-      {"product_serial", &d.identity.serial},   {"product_uuid", &d.identity.smbiosUuid},
-      {"product_name", &d.identity.model},      {"sys_vendor", &d.identity.vendor},
+      {"product_serial", &d.identity.serial},
+      {"product_uuid", &d.identity.smbiosUuid},
+      {"product_name", &d.identity.model},
+      {"sys_vendor", &d.identity.vendor},
       {"board_serial", &d.identity.boardSerial}};
   for (const auto& [name, value] : files) {
     if (Status st = writeFileAtomic(dmi + "/" + name, *value + "\n", 0444); !st.ok()) return st;
@@ -52,9 +54,9 @@ Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::s
   Child c;
   c.outPath = dir + "/agent.json";
   const std::string errPath = dir + "/agent.log";
-  std::vector<std::string> args = {o.agentPath,      "--appliance", o.appliance,
-                                   "--pin",          o.pinFile,     "--root",
-                                   dir + "/root",    "--timeout-ms", std::to_string(o.timeoutMs),
+  std::vector<std::string> args = {o.agentPath,   "--appliance",  o.appliance,
+                                   "--pin",       o.pinFile,      "--root",
+                                   dir + "/root", "--timeout-ms", std::to_string(o.timeoutMs),
                                    "--json"};
   if (!d.source.empty()) {
     args.emplace_back("--bind");
@@ -118,10 +120,10 @@ std::string renderSummary(const std::vector<SimResult>& results) {
   rows.push_back({"DEVICE", "SLOT-SOURCE", "SERIAL", "DEVICE-ID", "STATE", "CODE", "EXPECTED", ""});
   int met = 0;
   for (const auto& r : results) {
-    std::string expected = r.device.expectState.empty()
-                               ? "-"
-                               : r.device.expectState +
-                                     (r.device.expectCode.empty() ? "" : " " + r.device.expectCode);
+    std::string expected =
+        r.device.expectState.empty()
+            ? "-"
+            : r.device.expectState + (r.device.expectCode.empty() ? "" : " " + r.device.expectCode);
     bool ok = r.meetsExpectation();
     met += ok ? 1 : 0;
     rows.push_back({r.device.name, r.device.source.empty() ? "-" : r.device.source,

@@ -17,7 +17,7 @@ struct SimOptions {
   std::string agentPath;  // bench-agent binary
   std::string appliance;  // HOST:PORT
   std::string pinFile;
-  std::string workDir;    // fixture trees and agent logs go here
+  std::string workDir;  // fixture trees and agent logs go here
   int timeoutMs = 30000;
 };
 

@@ -6,26 +6,25 @@
 // limit = min(handshakes/s, commits/s ÷ commits per admission); ratio = admissions/s ÷ limit.
 //
 // Usage: admission_bench [--agents N] [--rounds R] [--seconds S]
-#include <sqlite3.h>
-
-#include <utility>  // must precede boost/asio headers on Boost 1.74
-
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <unistd.h>
 #include <sstream>
 #include <thread>
+#include <utility>  // must precede boost/asio headers on Boost 1.74
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "harness.hpp"
 #include "net/tls_client.hpp"
@@ -84,9 +83,11 @@ std::string uuidFor(int i) {
 
 // One simulated agent: connect, Hello, wait for the admission verdict. Returns ms from the first
 // frame sent to the decision, or a negative value on failure.
-asio::awaitable<double> oneAgent(std::shared_ptr<asio::ssl::context> ctx, std::uint16_t port, int i) {
+asio::awaitable<double> oneAgent(std::shared_ptr<asio::ssl::context> ctx, std::uint16_t port,
+                                 int i) {
   auto ex = co_await asio::this_coro::executor;
-  auto conn = co_await pb::connectTls(ex, "127.0.0.1", port, ctx, std::chrono::seconds(60), 1 << 20);
+  auto conn =
+      co_await pb::connectTls(ex, "127.0.0.1", port, ctx, std::chrono::seconds(60), 1 << 20);
   if (!conn.ok()) co_return -1.0;
   pb::Hello h;
   h.versions = {pb::kProtocolVersion};
@@ -118,10 +119,9 @@ double measureHandshakes(const std::string& dir, double seconds) {
   lo.maxSessions = 4096;
   lo.maxSessionsPerSource = 4096;
   lo.maxHandshakes = 4096;
-  pb::TlsListener listener(serverIo.get_executor(), lo, *server,
-                           [](std::unique_ptr<pb::FrameTransport> t) -> asio::awaitable<void> {
-                             co_await t->close();
-                           });
+  pb::TlsListener listener(
+      serverIo.get_executor(), lo, *server,
+      [](std::unique_ptr<pb::FrameTransport> t) -> asio::awaitable<void> { co_await t->close(); });
   auto port = listener.start();
   std::thread st([&] { serverIo.run(); });
   asio::io_context clientIo(1);
@@ -130,7 +130,8 @@ double measureHandshakes(const std::string& dir, double seconds) {
   auto worker = [&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;
     while (Clock::now() < deadline) {
-      auto c = co_await pb::connectTls(ex, "127.0.0.1", *port, *client, std::chrono::seconds(10), 1 << 20);
+      auto c = co_await pb::connectTls(ex, "127.0.0.1", *port, *client, std::chrono::seconds(10),
+                                       1 << 20);
       if (c.ok()) {
         ++done;
         co_await (*c)->close();
@@ -150,8 +151,9 @@ double measureHandshakes(const std::string& dir, double seconds) {
 double measureCommits(const std::string& dir, double seconds) {
   sqlite3* db = nullptr;
   if (sqlite3_open((dir + "/commits.db").c_str(), &db) != SQLITE_OK) return 0;
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                   "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT);",
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+               "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT);",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* ins = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO t(a,b,c) VALUES(?,?,?)", -1, &ins, nullptr);
@@ -187,8 +189,9 @@ int main(int argc, char** argv) {
   }
   TempDir dir;
   pb::test::BenchdOptions bo;
-  bo.limitsYaml = "  io_timeout_ms: 60000\n  handshake_timeout_ms: 60000\n  max_sessions: 1024\n"
-                  "  max_sessions_per_source: 1024\n";
+  bo.limitsYaml =
+      "  io_timeout_ms: 60000\n  handshake_timeout_ms: 60000\n  max_sessions: 1024\n"
+      "  max_sessions_per_source: 1024\n";
   Benchd benchd(dir.path(), bo);
   if (!benchd.start()) {
     std::cerr << "benchd did not start:\n" << benchd.process()->err();
@@ -214,8 +217,9 @@ int main(int argc, char** argv) {
     std::vector<double> round(static_cast<std::size_t>(agents), 0);
     auto t0 = Clock::now();
     for (int i = 0; i < agents; ++i) {
-      asio::co_spawn(io, oneAgent(*client, benchd.port(), i),
-                     [&round, i](std::exception_ptr, double ms) { round[static_cast<std::size_t>(i)] = ms; });
+      asio::co_spawn(
+          io, oneAgent(*client, benchd.port(), i),
+          [&round, i](std::exception_ptr, double ms) { round[static_cast<std::size_t>(i)] = ms; });
     }
     io.run();
     wall += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -232,7 +236,9 @@ int main(int argc, char** argv) {
   auto auditAfter = benchd.benchctlJson({"status"}).value("audit_records", 0L);
   // Each durable step is one transaction carrying exactly one audit record.
   const double commitsPerAdmission =
-      latencies.empty() ? 0 : static_cast<double>(auditAfter - auditBefore) / static_cast<double>(latencies.size());
+      latencies.empty()
+          ? 0
+          : static_cast<double>(auditAfter - auditBefore) / static_cast<double>(latencies.size());
   benchd.stop();
 
   const double admissions = static_cast<double>(latencies.size()) / wall;
@@ -251,8 +257,11 @@ int main(int argc, char** argv) {
   std::printf("TLS 1.3 handshakes/s        %.1f  (EC P-256, loopback)\n", hs);
   std::printf("SQLite commits/s            %.1f  (WAL, synchronous=FULL)\n", commits);
   std::printf("commits per admission       %.2f\n", commitsPerAdmission);
-  std::printf("limit                       %.1f  = min(handshakes/s, commits/s / commits per admission)\n", limit);
-  std::printf("ratio                       %.2f  = admissions/s / limit (target >= 0.5)\n", admissions / limit);
+  std::printf(
+      "limit                       %.1f  = min(handshakes/s, commits/s / commits per admission)\n",
+      limit);
+  std::printf("ratio                       %.2f  = admissions/s / limit (target >= 0.5)\n",
+              admissions / limit);
   std::printf("rss target                  %s (< 64 MiB)\n", rssKiB < 64 * 1024 ? "met" : "MISSED");
   return failures == 0 ? 0 : 1;
 }

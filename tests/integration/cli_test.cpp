@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // benchd and benchctl as an operator meets them: config validation, first-start keys, access
 // control by peer credentials.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -22,17 +21,19 @@ TEST(BenchdConfig, InvalidConfigIsRejectedWithFileLineColumnAndKey) {
   TempDir dir;
   writeFile(dir.file("bench.yaml"),
             "bench_id: t1\n"
-            "state_dir: " + dir.path() + "\n"
-            "agent_listener:\n"
-            "  adress: 127.0.0.1\n"
-            "  port: 70000\n");
+            "state_dir: " +
+                dir.path() +
+                "\n"
+                "agent_listener:\n"
+                "  adress: 127.0.0.1\n"
+                "  port: 70000\n");
   RunResult r = benchd({"--config", dir.file("bench.yaml"), "--check-config"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find(dir.file("bench.yaml") + ":4:3: agent_listener.adress"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(":5:9: agent_listener.port"), std::string::npos) << r.err;
   // Nothing was created: an invalid config never gets as far as generating keys.
-  struct stat st{};
+  struct stat st {};
   EXPECT_NE(::stat(dir.file("keys").c_str(), &st), 0);
 }
 
@@ -55,7 +56,7 @@ TEST(BenchdKeys, FirstStartGeneratesPrivateKeysAndReusesThem) {
     Benchd b(dir.path());
     ASSERT_TRUE(b.start()) << b.process()->err();
     for (const char* f : {"keys/agent-tls.key", "keys/audit.key", "keys/token.key"}) {
-      struct stat st{};
+      struct stat st {};
       ASSERT_EQ(::stat(dir.file(f).c_str(), &st), 0) << f;
       EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
     }
@@ -85,8 +86,9 @@ TEST(Benchctl, UnauthorisedCallerIsRefusedAndAudited) {
   ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);  // let uid 65534 reach the socket file
   Benchd b(dir.path());
   ASSERT_TRUE(b.start());
-  for (std::vector<std::string> cmd : {std::vector<std::string>{"devices"},
-                                       std::vector<std::string>{"block", "dev-000001", "--reason", "x"}}) {
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"devices"},
+        std::vector<std::string>{"block", "dev-000001", "--reason", "x"}}) {
     SpawnOptions so;
     so.args = {binDir() + "/benchctl", "--socket", b.adminSocket()};
     so.args.insert(so.args.end(), cmd.begin(), cmd.end());
@@ -99,7 +101,8 @@ TEST(Benchctl, UnauthorisedCallerIsRefusedAndAudited) {
   auto tail = b.benchctlJson({"audit", "tail", "-n", "5"});
   int denied = 0;
   for (const auto& rec : tail) {
-    if (rec.value("action", "") == "admin.denied" && rec.value("actor", "") == "uid:65534") ++denied;
+    if (rec.value("action", "") == "admin.denied" && rec.value("actor", "") == "uid:65534")
+      ++denied;
   }
   EXPECT_EQ(denied, 2) << tail.dump();
 }
@@ -119,8 +122,11 @@ TEST(Benchctl, BadRegistryFileImportsNothing) {
   ASSERT_TRUE(b.start());
   writeFile(dir.file("bad.csv"),
             "serial,smbios_uuid,model,owner,owner_email,tenant,window_from,window_until\n"
-            "GOOD0001,6f1c2b3a-1111-4222-8333-944455556666,M,O,o@x.example,default,2026-01-01,2027-01-01\n"
-            "To Be Filled By O.E.M.,6f1c2b3a-1111-4222-8333-944455556667,M,O,o@x.example,default,2026-01-01,2027-01-01\n");
+            "GOOD0001,6f1c2b3a-1111-4222-8333-944455556666,M,O,o@x.example,default,2026-01-01,2027-"
+            "01-01\n"
+            "To Be Filled By "
+            "O.E.M.,6f1c2b3a-1111-4222-8333-944455556667,M,O,o@x.example,default,2026-01-01,2027-"
+            "01-01\n");
   RunResult r = b.benchctl({"registry", "import", dir.file("bad.csv")});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE((r.out + r.err).find(":3:"), std::string::npos) << r.out << r.err;

@@ -2,9 +2,9 @@
 // kill -9 benchd in the middle of a fleet run, restart it on the same port: every agent
 // reconnects and finishes, no device is lost or duplicated, no session is left open, and the
 // audit chain still verifies.
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -41,8 +41,16 @@ TEST(Crash, Kill9DuringFleetRunLosesNothing) {
   ASSERT_EQ(b.benchctl({"registry", "import", dir.file("registry.csv")}).exitCode, 0);
 
   SpawnOptions so;
-  so.args = {binDir() + "/provbench-sim", "--fleet", dir.file("fleet.yaml"), "--appliance",
-             b.appliance(), "--pin", b.pinFile(), "--workdir", dir.file("sim"), "--json"};
+  so.args = {binDir() + "/provbench-sim",
+             "--fleet",
+             dir.file("fleet.yaml"),
+             "--appliance",
+             b.appliance(),
+             "--pin",
+             b.pinFile(),
+             "--workdir",
+             dir.file("sim"),
+             "--json"};
   Process sim(so);
   // Wait until benchd has durably recorded some sessions, then pull the plug.
   auto isTransition = [](const std::string& l) {

@@ -8,7 +8,9 @@
 namespace pb::test {
 namespace {
 
-std::string demo(const std::string& f) { return sourceDir() + "/appliance/demo/" + f; }
+std::string demo(const std::string& f) {
+  return sourceDir() + "/appliance/demo/" + f;
+}
 
 class FleetTest : public ::testing::Test {
  protected:
@@ -29,9 +31,16 @@ class FleetTest : public ::testing::Test {
 
   RunResult sim(std::vector<std::string> extra = {}) {
     SpawnOptions so;
-    so.args = {binDir() + "/provbench-sim", "--fleet",   demo("fleet.yaml"), "--appliance",
-               benchd_->appliance(),        "--pin",     benchd_->pinFile(), "--workdir",
-               dir_.file("sim-" + std::to_string(simRuns_++)), "--json"};
+    so.args = {binDir() + "/provbench-sim",
+               "--fleet",
+               demo("fleet.yaml"),
+               "--appliance",
+               benchd_->appliance(),
+               "--pin",
+               benchd_->pinFile(),
+               "--workdir",
+               dir_.file("sim-" + std::to_string(simRuns_++)),
+               "--json"};
     so.args.insert(so.args.end(), extra.begin(), extra.end());
     return run(so);
   }

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness.hpp"
 
-#include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,12 +9,22 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 extern char** environ;
 
 namespace pb::test {
 
-std::string binDir() { return PB_BIN_DIR; }
-std::string sourceDir() { return PB_SOURCE_DIR; }
+std::string binDir() {
+  return PB_BIN_DIR;
+}
+std::string sourceDir() {
+  return PB_SOURCE_DIR;
+}
 
 TempDir::TempDir() {
   std::string tmpl = "/tmp/pb-it.XXXXXX";
@@ -124,8 +128,7 @@ int countLines(const std::string& text, const std::function<bool(const std::stri
 bool Process::waitForErrLines(const std::function<bool(const std::string&)>& pred, int count,
                               std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout,
-               [&] { return countLines(err_, pred) >= count || openStreams_ == 0; });
+  cv_.wait_for(lock, timeout, [&] { return countLines(err_, pred) >= count || openStreams_ == 0; });
   return countLines(err_, pred) >= count;
 }
 
@@ -232,7 +235,8 @@ nlohmann::json Benchd::benchctlJson(std::vector<std::string> args) {
   args.insert(args.begin(), "--json");
   RunResult r = benchctl(args);
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  return j.is_discarded() ? nlohmann::json{{"exit", r.exitCode}, {"out", r.out}, {"err", r.err}} : j;
+  return j.is_discarded() ? nlohmann::json{{"exit", r.exitCode}, {"out", r.out}, {"err", r.err}}
+                          : j;
 }
 
 }  // namespace pb::test

@@ -3,8 +3,6 @@
 // benchd started on port 0 whose readiness is read from --ready-fd (no sleeps, no polling).
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sys/types.h>
 
 namespace pb::test {
 
@@ -46,8 +45,8 @@ struct RunResult {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> args;  // args[0] is the program path
-  std::map<int, int> extraFds;    // child fd -> parent fd to dup there
+  std::vector<std::string> args;       // args[0] is the program path
+  std::map<int, int> extraFds;         // child fd -> parent fd to dup there
   uid_t uid = static_cast<uid_t>(-1);  // drop to this uid/gid in the child (root tests only)
   gid_t gid = static_cast<gid_t>(-1);
   std::vector<std::pair<std::string, std::string>> env;  // added to the environment
@@ -97,7 +96,7 @@ struct BenchdOptions {
   std::uint16_t port = 0;
   std::string extraConfig;  // appended to bench.yaml (top-level keys)
   std::string limitsYaml = "  io_timeout_ms: 5000\n  handshake_timeout_ms: 2000\n";
-  std::string policyYaml;   // written to policy.yaml and referenced when non-empty
+  std::string policyYaml;  // written to policy.yaml and referenced when non-empty
 };
 
 // A real benchd process with its own state directory.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Agent-protocol negatives against a real benchd: every malformed or hostile peer gets a clear
 // error frame or is dropped, and benchd keeps serving well-behaved agents afterwards.
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "harness.hpp"
 #include "raw_client.hpp"
@@ -74,7 +74,8 @@ TEST_F(ProtocolTest, HelloWithMissingIdentityIsMalformed) {
 }
 
 TEST_F(ProtocolTest, WrongProtocolVersion) {
-  auto e = errorAfter(frameBytes(helloJson("PF1", "6f1c2b3a-1111-4222-8333-944455556666", 7).dump()));
+  auto e =
+      errorAfter(frameBytes(helloJson("PF1", "6f1c2b3a-1111-4222-8333-944455556666", 7).dump()));
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->value("code", ""), "PB-0003");
   EXPECT_NE(e->value("message", "").find("version 1"), std::string::npos);
@@ -83,7 +84,8 @@ TEST_F(ProtocolTest, WrongProtocolVersion) {
 TEST_F(ProtocolTest, SlowlorisIsDroppedAfterIoTimeout) {
   RawClient c(benchd_->port(), benchd_->pinFile());
   ASSERT_TRUE(c.connected());
-  c.writeRaw(frameBytes(helloJson("PF1", "6f1c2b3a-1111-4222-8333-944455556666").dump()).substr(0, 6));
+  c.writeRaw(
+      frameBytes(helloJson("PF1", "6f1c2b3a-1111-4222-8333-944455556666").dump()).substr(0, 6));
   // benchd must give up on the half-sent frame by itself (io_timeout_ms = 400).
   EXPECT_TRUE(c.closedByPeer());
   expectStillServing();
@@ -108,8 +110,13 @@ TEST_F(ProtocolTest, WrongPinIsRefusedByTheAgent) {
   writeFile(dir_.file("wrong.pin"),
             "sha256:0000000000000000000000000000000000000000000000000000000000000000\n");
   SpawnOptions so;
-  so.args = {binDir() + "/bench-agent", "--appliance", benchd_->appliance(), "--pin",
-             dir_.file("wrong.pin"),    "--root", sourceDir() + "/tests/fixtures/sysfs/laptop-thinkpad",
+  so.args = {binDir() + "/bench-agent",
+             "--appliance",
+             benchd_->appliance(),
+             "--pin",
+             dir_.file("wrong.pin"),
+             "--root",
+             sourceDir() + "/tests/fixtures/sysfs/laptop-thinkpad",
              "--json"};
   RunResult r = run(so);
   EXPECT_EQ(r.exitCode, 4) << r.err;

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "raw_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
@@ -44,8 +43,7 @@ RawClient::RawClient(std::uint16_t port, const std::string& pinFile, int recvTim
   ctx_ = *ctx;
   stream_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(io_, *ctx_);
   boost::system::error_code ec;
-  stream_->lowest_layer().connect(
-      {boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  stream_->lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return;
   timeval tv{recvTimeoutMs / 1000, (recvTimeoutMs % 1000) * 1000};
   ::setsockopt(stream_->lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -58,7 +56,9 @@ void RawClient::writeRaw(const std::string& bytes) {
   boost::asio::write(*stream_, boost::asio::buffer(bytes), ec);
 }
 
-void RawClient::writeFrame(const nlohmann::json& j) { writeRaw(frameBytes(j.dump())); }
+void RawClient::writeFrame(const nlohmann::json& j) {
+  writeRaw(frameBytes(j.dump()));
+}
 
 std::optional<nlohmann::json> RawClient::readFrame() {
   unsigned char hdr[4];

@@ -3,15 +3,14 @@
 // valid frames) and reads whatever frame the appliance answers with.
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include <nlohmann/json.hpp>
 
 namespace pb::test {

@@ -33,7 +33,9 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constantTimeEqual({1, 2}, {1, 2, 3}));
 }
 
-TEST(Crypto, RandomBytesDiffer) { EXPECT_NE(randomBytes(32), randomBytes(32)); }
+TEST(Crypto, RandomBytesDiffer) {
+  EXPECT_NE(randomBytes(32), randomBytes(32));
+}
 
 TEST(Clock, ParsesAndFormatsUtc) {
   std::int64_t t = 0;

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The session manager in process: real Store on a temp-dir SQLite file, real TLS listener on port
 // 0, agents as coroutines. A test Stage holds a session open so concurrency rules can be observed.
-#include "session/session_manager.hpp"
-
-#include <gtest/gtest.h>
-#include <unistd.h>
+#include <filesystem>
+#include <utility>  // must precede boost/asio headers on Boost 1.74
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/reasons.hpp"
 #include "net/tls_client.hpp"
@@ -18,6 +17,7 @@
 #include "net/tls_identity.hpp"
 #include "net/tls_listener.hpp"
 #include "protocol/messages.hpp"
+#include "session/session_manager.hpp"
 
 namespace pb {
 namespace {
@@ -27,7 +27,9 @@ constexpr std::int64_t kNow = 1'800'000'000;
 const std::string kUuid = "6f1c2b3a-1111-4222-8333-944455556666";
 
 // Built outside co_await expressions: GCC 12 rejects a braced json initialiser inside one.
-nlohmann::json message(const std::string& type) { return nlohmann::json{{"type", type}}; }
+nlohmann::json message(const std::string& type) {
+  return nlohmann::json{{"type", type}};
+}
 
 // Waits for the agent to say "continue", then reports success: a stand-in for a later stage
 // (facts collection, attestation) that talks to the agent.
@@ -85,9 +87,8 @@ class SessionTest : public ::testing::Test {
     SessionOptions so;
     so.benchId = "t";
     so.ioTimeout = std::chrono::seconds(5);
-    sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
-                                                 makePolicySnapshot(defaultPolicy()),
-                                                 std::move(stages));
+    sessions_ = std::make_unique<SessionManager>(
+        *store_, clock_, log_, so, makePolicySnapshot(defaultPolicy()), std::move(stages));
     ListenerOptions lo;
     lo.maxSessionsPerSource = 16;
     listener_ = std::make_unique<TlsListener>(
@@ -194,7 +195,8 @@ TEST_F(SessionTest, SameDeviceTwiceFailsTheDuplicateWithoutTouchingTheRecord) {
     EXPECT_EQ(vb["state"], "failed");
     EXPECT_EQ(vb["code"], std::string(reason::kSessionActive));
     EXPECT_TRUE(vb["retryable"].get<bool>());
-    EXPECT_EQ(device().state, DeviceState::Identified) << device().reasonCode;  // the live session's state stands
+    EXPECT_EQ(device().state, DeviceState::Identified)
+        << device().reasonCode;  // the live session's state stands
     co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     co_await a->readFrame(std::chrono::seconds(5));
     co_await a->close();
