@@ -10,8 +10,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -160,11 +162,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Two threads: the network (TLS, frames, session logic) on `io`, and the inventory on
+  // `storeThread`. Every Store call runs on the store thread — sessions hop there and back, the
+  // admin server lives there — so the Store needs no locks and an fsync never stalls the network.
   boost::asio::io_context io(1);
+  boost::asio::thread_pool storeThread(1);
 
   pb::SessionOptions sopt;
   sopt.benchId = config->benchId;
   sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
+  sopt.storeExecutor = storeThread.get_executor();
   std::map<std::string, std::string> slotBySource;  // canonical address -> slot id
   for (const auto& slot : config->slots) slotBySource[slot.source] = slot.id;
   sopt.slotFor = [slotBySource](const std::string& peer) {
@@ -208,9 +215,11 @@ int main(int argc, char** argv) {
                           {"version", kVersion},
                           {"started_at", pb::formatUtc(startedAt)},
                           {"uptime_s", clock.nowUnix() - startedAt},
-                          {"policy_name", sessions.policy().policy.name},
-                          {"policy_hash", sessions.policy().hash},
-                          {"risk_acknowledgements", sessions.policy().policy.riskAcknowledgements},
+                          // The policy loaded at start (there is no reload yet; when there is,
+                          // this must read the active snapshot under the store thread's rules).
+                          {"policy_name", snapshot->policy.name},
+                          {"policy_hash", snapshot->hash},
+                          {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
                           {"sessions_open", sessions.liveSessions()},
                           {"sessions_open_in_inventory", openInInventory()},
                           {"agent_port", *port}};
@@ -226,7 +235,7 @@ int main(int argc, char** argv) {
   }
   pb::AdminServerOptions aopt;
   aopt.logger = &log;
-  pb::AdminServer admin(io.get_executor(), config->adminSocket, *access, handler, aopt);
+  pb::AdminServer admin(storeThread.get_executor(), config->adminSocket, *access, handler, aopt);
   if (auto st = admin.start(); !st.ok()) {
     log.error("benchd.admin_failed", {{"error", st.error().message}});
     return 1;
@@ -239,7 +248,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
     listener.stop();
-    admin.stop();
+    boost::asio::post(storeThread, [&admin] { admin.stop(); });
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
@@ -255,6 +264,8 @@ int main(int argc, char** argv) {
   log.info("benchd.ready", ready);
 
   io.run();
+  storeThread.stop();
+  storeThread.join();
 
   pb::AuditRecord stopped;
   stopped.actor = "benchd";

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "session/session_manager.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/bytes.hpp"
 #include "core/reasons.hpp"
@@ -51,15 +53,43 @@ std::shared_ptr<const PolicySnapshot> makePolicySnapshot(Policy policy) {
 // Removes a session from the live view however the coroutine ends.
 class SessionManager::LiveGuard {
  public:
-  LiveGuard(std::map<std::string, Live>& live, std::string id) : live_(live), id_(std::move(id)) {}
-  ~LiveGuard() { live_.erase(id_); }
+  LiveGuard(std::map<std::string, Live>& live, std::atomic<std::size_t>& count, std::string id)
+      : live_(live), count_(count), id_(std::move(id)) {
+    count_ = live_.size();
+  }
+  ~LiveGuard() {
+    live_.erase(id_);
+    count_ = live_.size();
+  }
   LiveGuard(const LiveGuard&) = delete;
   LiveGuard& operator=(const LiveGuard&) = delete;
 
  private:
   std::map<std::string, Live>& live_;
+  std::atomic<std::size_t>& count_;
   std::string id_;
 };
+
+template <class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> SessionManager::onStore(F f) {
+  using R = std::invoke_result_t<F&>;
+  if (!options_.storeExecutor) co_return f();
+  auto self = co_await boost::asio::this_coro::executor;
+  // The result travels in an optional because the awaitable handler needs a default-constructible
+  // value type, and Result<T> deliberately has none.
+  std::optional<R> out = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                                              void(std::optional<R>)>(
+      [store = options_.storeExecutor, self, &f](auto handler) mutable {
+        boost::asio::post(store, [self, &f, handler = std::move(handler)]() mutable {
+          std::optional<R> r(f());
+          boost::asio::post(self, [r = std::move(r), handler = std::move(handler)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      boost::asio::use_awaitable);
+  co_return std::move(*out);
+}
 
 SessionManager::SessionManager(Store& store, const Clock& clock, Logger& log,
                                SessionOptions options, std::shared_ptr<const PolicySnapshot> policy,
@@ -80,11 +110,10 @@ boost::asio::awaitable<void> SessionManager::sendError(FrameTransport& t, std::s
   (void)co_await t.writeFrame(e.toJson(), options_.ioTimeout);
 }
 
-Status SessionManager::record(SessionRecord& s, const std::string& deviceId, DeviceState to,
-                              const std::string& code, bool retryable, bool close,
-                              const std::string& action, nlohmann::json details,
-                              std::int64_t consumeApproval, const std::string& adoptUuid,
-                              const std::string& bindEk) {
+boost::asio::awaitable<Status> SessionManager::record(
+    SessionRecord& s, const std::string& deviceId, DeviceState to, const std::string& code,
+    bool retryable, bool close, const std::string& action, nlohmann::json details,
+    std::int64_t consumeApproval, const std::string& adoptUuid, const std::string& bindEk) {
   Transition t;
   t.sessionId = s.id;
   t.deviceId = deviceId;
@@ -98,10 +127,10 @@ Status SessionManager::record(SessionRecord& s, const std::string& deviceId, Dev
   t.actor = "session:" + s.id;
   t.action = action;
   t.details = std::move(details);
-  Status st = store_.applyTransition(t);
+  Status st = co_await onStore([this, &t] { return store_.applyTransition(t); });
   if (!st.ok()) {
     log_.error("session.record_failed", {{"session", s.id}, {"error", st.error().message}});
-    return st;
+    co_return st;
   }
   s.state = to;
   s.reasonCode = code;
@@ -113,7 +142,7 @@ Status SessionManager::record(SessionRecord& s, const std::string& deviceId, Dev
                                    {"state", toString(to)},
                                    {"code", code}});
   if (observer_) observer_(SessionEvent{s.id, deviceId, s.slot, to, code});
-  return {};
+  co_return Status{};
 }
 
 boost::asio::awaitable<void> SessionManager::handle(std::unique_ptr<FrameTransport> transport) {
@@ -163,7 +192,8 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   const IdentityFacts& facts = hello->identity;
   const std::string uuid = canonicalUuid(facts.smbiosUuid).value_or(facts.smbiosUuid);
 
-  Result<std::optional<DeviceRecord>> found = store_.findDeviceBySerial(facts.serial);
+  Result<std::optional<DeviceRecord>> found =
+      co_await onStore([this, &facts] { return store_.findDeviceBySerial(facts.serial); });
   if (!found.ok()) {
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
@@ -178,7 +208,8 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   if (hello->resumeSession) s.identity["resumed_from"] = *hello->resumeSession;
   s.policyHash = policy->hash;
   s.id = "s-" + randomHex(8);
-  Result<SessionRecord> created = store_.createSession(s, "session:" + s.id);
+  Result<SessionRecord> created =
+      co_await onStore([this, &s] { return store_.createSession(s, "session:" + s.id); });
   if (!created.ok()) {
     log_.error("session.create_failed", {{"error", created.error().message}});
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
@@ -200,15 +231,15 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
     }
   }
   live_[s.id] = Live{facts.serial, uuid, device ? device->id : "", claimedElsewhere};
-  LiveGuard guard(live_, s.id);
+  LiveGuard guard(live_, liveCount_, s.id);
 
   Welcome w;
   w.version = *version;
   w.sessionId = s.id;
   w.benchId = options_.benchId;
   if (!(co_await t.writeFrame(w.toJson(), io)).ok()) {
-    (void)record(s, "", DeviceState::Failed, std::string(reason::kPeerClosed), true, true,
-                 "session.peer_lost", {});
+    (void)co_await record(s, "", DeviceState::Failed, std::string(reason::kPeerClosed), true, true,
+                          "session.peer_lost", nlohmann::json::object());
     co_return;
   }
 
@@ -219,16 +250,20 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   in.deviceHasLiveSession = deviceLive;
   in.now = clock_.nowUnix();
   if (device) {
-    Result<std::optional<Approval>> approval = store_.activeApproval(device->id);
+    Result<std::optional<Approval>> approval =
+        co_await onStore([this, &device] { return store_.activeApproval(device->id); });
     if (approval.ok()) in.approval = std::move(*approval);
   }
   AdmissionDecision d = decideAdmission(in, policy->admission);
   const std::string deviceId = d.touchesDevice && device ? device->id : "";
   const bool moreToDo = d.state == DeviceState::Identified && !stages_.empty();
-  if (!record(s, deviceId, d.state, d.code, d.retryable, !moreToDo,
-              "admission." + std::string(toString(d.state)), {{"detail", d.detail}},
-              d.consumeApprovalId, d.adoptSmbiosUuid)
-           .ok()) {
+  nlohmann::json admissionDetails = nlohmann::json::object();
+  admissionDetails["detail"] = d.detail;
+  Status admitted =
+      co_await record(s, deviceId, d.state, d.code, d.retryable, !moreToDo,
+                      "admission." + std::string(toString(d.state)), std::move(admissionDetails),
+                      d.consumeApprovalId, d.adoptSmbiosUuid);
+  if (!admitted.ok()) {
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
   }
@@ -249,10 +284,11 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
                          {{"detail", "another device claimed this serial during the session"}}};
     }
     const bool last = i + 1 == stages_.size() || out.to != stage.successState();
-    if (!record(s, deviceId, out.to, out.code, out.retryable, last,
-                std::string(stage.name()) + "." + std::string(toString(out.to)), out.details, 0, "",
-                out.bindEkSha256)
-             .ok()) {
+    Status recorded =
+        co_await record(s, deviceId, out.to, out.code, out.retryable, last,
+                        std::string(stage.name()) + "." + std::string(toString(out.to)),
+                        out.details, 0, "", out.bindEkSha256);
+    if (!recorded.ok()) {
       co_await sendError(t, reason::kInternalError, "inventory unavailable");
       co_return;
     }

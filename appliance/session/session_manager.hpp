@@ -13,6 +13,7 @@
 // All sessions run on one executor (benchd runs its io_context on one thread); no locking.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "core/clock.hpp"
@@ -43,6 +45,10 @@ struct SessionEvent {
 struct SessionOptions {
   std::string benchId;
   std::chrono::milliseconds ioTimeout{10000};
+  // Where Store calls run. Empty: inline on the session's executor. benchd gives the store its own
+  // thread so that a session waiting for a durable commit (fsync) does not hold up the TLS
+  // handshakes and frames of every other session.
+  boost::asio::any_io_executor storeExecutor;
   // Slot id for a peer address ("" when the address is not in the slot map).
   std::function<std::string(const std::string& peer)> slotFor;
 };
@@ -58,7 +64,8 @@ class SessionManager {
 
   void setPolicy(std::shared_ptr<const PolicySnapshot> policy) { policy_ = std::move(policy); }
   [[nodiscard]] const PolicySnapshot& policy() const { return *policy_; }
-  [[nodiscard]] std::size_t liveSessions() const { return live_.size(); }
+  // Safe to call from any thread (the admin interface reads it from the store thread).
+  [[nodiscard]] std::size_t liveSessions() const { return liveCount_.load(); }
   // Called after every durable state change (kiosk, benchmarks, tests).
   void setObserver(std::function<void(const SessionEvent&)> observer) {
     observer_ = std::move(observer);
@@ -76,10 +83,15 @@ class SessionManager {
   boost::asio::awaitable<void> run(FrameTransport& t, std::string& sessionId);
   boost::asio::awaitable<void> sendError(FrameTransport& t, std::string_view code,
                                          const std::string& message);
-  Status record(SessionRecord& s, const std::string& deviceId, DeviceState to,
-                const std::string& code, bool retryable, bool close, const std::string& action,
-                nlohmann::json details, std::int64_t consumeApproval = 0,
-                const std::string& adoptUuid = "", const std::string& bindEk = "");
+  boost::asio::awaitable<Status> record(SessionRecord& s, const std::string& deviceId,
+                                        DeviceState to, const std::string& code, bool retryable,
+                                        bool close, const std::string& action,
+                                        nlohmann::json details, std::int64_t consumeApproval = 0,
+                                        const std::string& adoptUuid = "",
+                                        const std::string& bindEk = "");
+  // Runs f() where the store lives and resumes the coroutine on its own executor with the result.
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F&>> onStore(F f);
 
   Store& store_;
   const Clock& clock_;
@@ -87,7 +99,8 @@ class SessionManager {
   SessionOptions options_;
   std::shared_ptr<const PolicySnapshot> policy_;
   std::vector<std::unique_ptr<Stage>> stages_;
-  std::map<std::string, Live> live_;  // by session id
+  std::map<std::string, Live> live_;  // by session id; touched on the session executor only
+  std::atomic<std::size_t> liveCount_{0};
   std::function<void(const SessionEvent&)> observer_;
 };
 

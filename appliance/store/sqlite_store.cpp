@@ -219,9 +219,14 @@ nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& aft
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version)
-      : db_(db), key_(std::move(auditKey)), clock_(clock), version_(version) {}
+      : db_(db),
+        cache_(std::make_unique<sql::StatementCache>(db)),
+        key_(std::move(auditKey)),
+        clock_(clock),
+        version_(version) {}
   ~SqliteStore() override {
     secureZero(key_.data(), key_.size());
+    cache_.reset();  // finalize cached statements before the connection closes
     sqlite3_close_v2(db_);
   }
   SqliteStore(const SqliteStore&) = delete;
@@ -259,7 +264,7 @@ class SqliteStore final : public Store {
   Result<AuditVerifyReport> verifyAudit() override;
 
  private:
-  Result<sql::Statement> prepare(std::string_view sql) { return sql::Statement::prepare(db_, sql); }
+  Result<sql::Statement> prepare(std::string_view sql) { return cache_->get(sql); }
   Result<std::optional<DeviceRecord>> loadDevice(const char* where, const std::string& key);
   Result<std::optional<SessionRecord>> loadSession(const std::string& id);
   Result<std::string> nextDeviceId();
@@ -268,6 +273,7 @@ class SqliteStore final : public Store {
   Status consumeApproval(const Transition& t, const std::string& deviceId, std::int64_t now);
 
   sqlite3* db_;
+  std::unique_ptr<sql::StatementCache> cache_;
   Bytes key_;
   const Clock& clock_;
   int version_;

@@ -39,8 +39,37 @@ Result<Statement> Statement::prepare(sqlite3* db, std::string_view constantSql) 
 }
 
 void Statement::finalize() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ != nullptr) {
+    if (inUse_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      *inUse_ = false;
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   stmt_ = nullptr;
+  inUse_ = nullptr;
+}
+
+StatementCache::~StatementCache() {
+  for (auto& [sql, entry] : entries_) sqlite3_finalize(entry->stmt);
+}
+
+Result<Statement> StatementCache::get(std::string_view constantSql) {
+  auto it = entries_.find(std::string(constantSql));
+  if (it == entries_.end()) {
+    auto prepared = Statement::prepare(db_, constantSql);
+    if (!prepared) return prepared.error();
+    auto entry = std::make_unique<Entry>();
+    // Take the raw statement over from the one-off wrapper.
+    entry->stmt = prepared->release();
+    it = entries_.emplace(std::string(constantSql), std::move(entry)).first;
+  }
+  Entry& e = *it->second;
+  if (e.inUse) return Statement::prepare(db_, constantSql);
+  e.inUse = true;
+  return Statement::borrow(db_, e.stmt, &e.inUse);
 }
 
 void Statement::noteBind(int rc) {

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include <sqlite3.h>
@@ -27,18 +29,35 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement(Statement&& other) noexcept
-      : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
+      : db_(std::exchange(other.db_, nullptr)),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        bindRc_(other.bindRc_),
+        inUse_(std::exchange(other.inUse_, nullptr)) {}
   Statement& operator=(Statement&& other) noexcept {
     if (this != &other) {
       finalize();
       db_ = std::exchange(other.db_, nullptr);
       stmt_ = std::exchange(other.stmt_, nullptr);
+      bindRc_ = other.bindRc_;
+      inUse_ = std::exchange(other.inUse_, nullptr);
     }
     return *this;
   }
   ~Statement() { finalize(); }
 
   static Result<Statement> prepare(sqlite3* db, std::string_view constantSql);
+  // Gives up ownership of the prepared statement (the caller finalizes it).
+  sqlite3_stmt* release() {
+    inUse_ = nullptr;
+    return std::exchange(stmt_, nullptr);
+  }
+  // Wraps a statement owned by a StatementCache: destruction resets it for the next user instead
+  // of finalizing it, and `inUse` is cleared.
+  static Statement borrow(sqlite3* db, sqlite3_stmt* stmt, bool* inUse) {
+    Statement s(db, stmt);
+    s.inUse_ = inUse;
+    return s;
+  }
 
   // Binds parameters 1..n in order. Returns false (and remembers the error) if a bind fails.
   template <class... Args>
@@ -73,6 +92,28 @@ class Statement {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   int bindRc_ = SQLITE_OK;
+  bool* inUse_ = nullptr;  // set for a statement borrowed from a StatementCache
+};
+
+// Prepared statements kept for the life of the connection. Why: parsing SQL was the largest
+// single cost of a device step (each admission runs about a dozen statements). A statement that is
+// already borrowed (nested use of the same SQL) is prepared afresh instead of shared.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache();
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  Result<Statement> get(std::string_view constantSql);
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool inUse = false;
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
 };
 
 // BEGIN IMMEDIATE: takes the write lock at the start, so a transaction never fails half-way to
