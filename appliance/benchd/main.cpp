@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   pb::SessionOptions sopt;
   sopt.benchId = config->benchId;
   sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
+  sopt.sessionTimeout = std::chrono::milliseconds(config->sessionTimeoutMs);
   sopt.storeExecutor = storeThread.get_executor();
   std::map<std::string, std::string> slotBySource;  // canonical address -> slot id
   for (const auto& slot : config->slots) slotBySource[slot.source] = slot.id;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "session/session_manager.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -158,6 +160,7 @@ boost::asio::awaitable<void> SessionManager::handle(std::unique_ptr<FrameTranspo
 
 boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string& sessionId) {
   const auto io = options_.ioTimeout;
+  const auto sessionDeadline = std::chrono::steady_clock::now() + options_.sessionTimeout;
   Result<nlohmann::json> first = co_await t.readFrame(io);
   if (!first.ok()) {
     log_.info("agent.rejected", {{"peer", t.peerAddress()},
@@ -275,6 +278,15 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   StageContext ctx{s, device, facts, *policy, t, clock_, log_, io};
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     Stage& stage = *stages_[i];
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        sessionDeadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      (void)co_await record(s, deviceId, DeviceState::Failed, std::string(reason::kTimeout), true,
+                            true, "session.timeout", nlohmann::json::object());
+      co_await sendError(t, reason::kTimeout, "the session took longer than its time limit");
+      co_return;
+    }
+    ctx.ioTimeout = std::min(io, left);
     StageOutcome out = co_await stage.run(ctx);
     if (live_[s.id].contested && out.to == stage.successState()) {
       out = StageOutcome{DeviceState::Blocked,

@@ -45,6 +45,9 @@ struct SessionEvent {
 struct SessionOptions {
   std::string benchId;
   std::chrono::milliseconds ioTimeout{10000};
+  // The whole session, first frame to final verdict: a device cannot hold a slot forever by
+  // answering just in time.
+  std::chrono::milliseconds sessionTimeout{300000};
   // Where Store calls run. Empty: inline on the session's executor. benchd gives the store its own
   // thread so that a session waiting for a durable commit (fsync) does not hold up the TLS
   // handshakes and frames of every other session.

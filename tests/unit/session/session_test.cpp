@@ -254,3 +254,35 @@ TEST_F(SessionTest, GarbageFirstFrameGetsErrorAndNoSessionRecord) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+TEST_F(SessionTest, SessionTimeLimitEndsTheSessionRetryable) {
+  SessionOptions so;
+  so.benchId = "t";
+  so.sessionTimeout = std::chrono::milliseconds(0);  // used up before the first stage starts
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<HoldStage>());
+  sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
+                                               makePolicySnapshot(defaultPolicy()),
+                                               std::move(stages));
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto v = co_await hello(*a, kUuid);
+    EXPECT_EQ(v["state"], "identified");
+    auto e = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(e.ok());
+    if (e.ok()) {
+      EXPECT_EQ((*e)["type"], "error");
+      EXPECT_EQ((*e)["code"], std::string(reason::kTimeout));
+    }
+    co_await a->close();
+  }());
+  EXPECT_EQ(device().state, DeviceState::Failed);
+  EXPECT_EQ(device().reasonCode, reason::kTimeout);
+  EXPECT_TRUE(device().retryable);
+}
+
+}  // namespace
+}  // namespace pb
