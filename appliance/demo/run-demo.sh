@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The demo bench: builds provbench, starts a real benchd on loopback with a fresh state directory,
-# imports the demo asset register, blocks one device, runs a simulated fleet of nine devices (one
+# imports the demo asset register, blocks one device, runs a simulated fleet of eleven devices (one
 # per admission outcome), then approves the quarantined device and shows it through.
 # Installs missing Debian packages first. Usage: bash appliance/demo/run-demo.sh
 set -euo pipefail
@@ -44,7 +44,7 @@ step "$bin/benchctl" registry import "$demo/registry.csv"
 step "$bin/benchctl" block dev-000003 --reason "reported stolen (ticket INC-4711)"
 
 echo
-echo "== the fleet arrives: nine devices connect at once"
+echo "== the fleet arrives: eleven devices connect at once"
 "$bin/provbench-sim" --fleet "$demo/fleet.yaml" --appliance "127.0.0.1:$port" \
   --pin "$state/keys/agent.pin" --workdir "$state/sim" || true
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/fleet.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "core/files.hpp"
@@ -59,6 +61,15 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
         }
         d.identity.macs.push_back(item.scalar);
       }
+    } else if (e.key == "fault") {
+      if (readString(e, path, issues, d.fault) &&
+          std::find(std::begin(kFleetFaults), std::end(kFleetFaults), d.fault) ==
+              std::end(kFleetFaults)) {
+        std::string known;
+        for (auto f : kFleetFaults) known += (known.empty() ? "" : ", ") + std::string(f);
+        issues.add(e.value.mark, path,
+                   "unknown fault " + yamlQuote(d.fault) + " (known: " + known + ")");
+      }
     } else if (e.key == "expect") {
       if (e.value.kind != YamlKind::Mapping) {
         issues.add(e.value.mark, path, "expected a mapping with state and code");
@@ -76,7 +87,7 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
     } else {
       issues.add(e.keyMark, path,
                  "unknown key (expected name, source, serial, smbios_uuid, model, vendor, "
-                 "board_serial, macs, expect)");
+                 "board_serial, macs, fault, expect)");
     }
   }
   if (d.name.empty()) {

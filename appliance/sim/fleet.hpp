@@ -16,10 +16,18 @@ struct FleetDevice {
   std::string name;
   std::string source;  // local address the agent connects from (identifies the slot)
   IdentityFacts identity;
+  // Fault switch ("" = a well-behaved device running the real bench-agent). See kFleetFaults.
+  std::string fault;
   std::string expectState;  // "" = no expectation
   std::string expectCode;
   int line = 0;
 };
+
+// The misbehaviours provbench-sim can put on the bench. `wrong_pin` runs the real bench-agent with
+// a pin that does not match the appliance; the others are protocol faults played by a raw client.
+inline constexpr std::string_view kFleetFaults[] = {"wrong_pin",           "silent",
+                                                    "slow_hello",          "malformed_hello",
+                                                    "unsupported_version", "oversize_frame"};
 
 struct Fleet {
   std::vector<FleetDevice> devices;

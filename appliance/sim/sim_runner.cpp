@@ -3,15 +3,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <thread>
 
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/bytes.hpp"
 #include "core/files.hpp"
+#include "sim/fault_player.hpp"
 
 extern char** environ;
 
@@ -81,37 +85,83 @@ Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::s
 
 }  // namespace
 
+namespace {
+
+bool splitAppliance(const std::string& s, std::string& host, std::uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  int p = std::atoi(s.c_str() + colon + 1);
+  if (p <= 0 || p > 65535) return false;
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+void readAgentOutput(const std::string& path, SimResult& r) {
+  Result<std::string> out = readFileBounded(path, 64 * 1024);
+  if (!out.ok()) return;
+  nlohmann::json j = nlohmann::json::parse(*out, nullptr, false);
+  if (!j.is_object()) return;
+  r.state = j.value("state", "");
+  r.code = j.value("code", "");
+  r.message = j.value("message", "");
+  r.remediation = j.value("remediation", "");
+  r.deviceId = j.value("device_id", "");
+  if (r.exitCode == 4) {
+    // The agent refused the appliance: that is the verdict of a wrong-pin device.
+    r.state = "appliance_refused";
+    r.code = "pin_mismatch";
+  }
+}
+
+}  // namespace
+
 Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o) {
-  std::vector<SimResult> results;
-  std::vector<Child> children;
-  for (const auto& d : fleet.devices) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!splitAppliance(o.appliance, host, port)) {
+    return makeError("usage", "--appliance must be HOST:PORT, got " + o.appliance);
+  }
+  std::vector<SimResult> results(fleet.devices.size());
+  std::vector<std::pair<std::size_t, Child>> children;
+  std::vector<std::thread> faults;
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    const FleetDevice& d = fleet.devices[i];
+    results[i].device = d;
     const std::string dir = o.workDir + "/" + d.name;
     if (Status st = writeFixtureTree(d, dir + "/root"); !st.ok()) {
       return st.error().withContext("device " + d.name);
     }
-    Result<Child> c = spawnAgent(d, o, dir);
-    if (!c.ok()) return c.error();
-    children.push_back(*c);
-    SimResult r;
-    r.device = d;
-    results.push_back(std::move(r));
-  }
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    int status = 0;
-    while (::waitpid(children[i].pid, &status, 0) < 0 && errno == EINTR) {
+    if (isProtocolFault(d.fault)) {
+      // Each writes only its own result slot.
+      faults.emplace_back([&results, i, &d, host, port, &o] {
+        FaultOutcome f = playFault(d, host, port, o.pinFile, o.timeoutMs);
+        results[i].state = f.state;
+        results[i].code = f.code;
+        results[i].message = f.message;
+      });
+      continue;
     }
-    SimResult& r = results[i];
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    Result<std::string> out = readFileBounded(children[i].outPath, 64 * 1024);
-    if (!out.ok()) continue;
-    nlohmann::json j = nlohmann::json::parse(*out, nullptr, false);
-    if (!j.is_object()) continue;
-    r.state = j.value("state", "");
-    r.code = j.value("code", "");
-    r.message = j.value("message", "");
-    r.remediation = j.value("remediation", "");
-    r.deviceId = j.value("device_id", "");
+    SimOptions agentOptions = o;
+    if (d.fault == "wrong_pin") {
+      agentOptions.pinFile = dir + "/wrong.pin";
+      if (Status st = writeFileAtomic(agentOptions.pinFile, "sha256:" + randomHex(32) + "\n", 0644);
+          !st.ok()) {
+        return st.error();
+      }
+    }
+    Result<Child> c = spawnAgent(d, agentOptions, dir);
+    if (!c.ok()) return c.error();
+    children.emplace_back(i, *c);
   }
+  for (auto& [i, child] : children) {
+    int status = 0;
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    results[i].exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    readAgentOutput(child.outPath, results[i]);
+  }
+  for (auto& t : faults) t.join();
   return results;
 }
 

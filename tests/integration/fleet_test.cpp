@@ -61,7 +61,7 @@ TEST_F(FleetTest, EveryAdmissionOutcomeWithItsCode) {
   RunResult r = sim();
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
   auto results = nlohmann::json::parse(r.out);
-  ASSERT_EQ(results.size(), 9u);
+  ASSERT_EQ(results.size(), 11u);
   for (const auto& d : results) {
     EXPECT_TRUE(d.value("meets_expectation", false)) << d.dump();
   }

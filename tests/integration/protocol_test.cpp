@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
-#include "raw_client.hpp"
+#include "sim/raw_client.hpp"
 
 namespace pb::test {
 namespace {
@@ -139,6 +139,29 @@ TEST_F(ProtocolTest, ThousandConnectionsOpenedAndDropped) {
       s.close();
     }
   }
+  expectStillServing();
+}
+
+// The same faults played by provbench-sim from a fleet file, all at once.
+TEST_F(ProtocolTest, SimulatedFaultyFleetIsRejected) {
+  SpawnOptions so;
+  so.args = {binDir() + "/provbench-sim",
+             "--fleet",
+             sourceDir() + "/tests/fixtures/fleets/protocol-faults.yaml",
+             "--appliance",
+             benchd_->appliance(),
+             "--pin",
+             benchd_->pinFile(),
+             "--workdir",
+             dir_.file("sim"),
+             "--timeout-ms",
+             "5000",
+             "--json"};
+  RunResult r = run(so);
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  auto results = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(results.is_array()) << r.out;
+  EXPECT_EQ(results.size(), 6u);
   expectStillServing();
 }
 

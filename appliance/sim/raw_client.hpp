@@ -13,12 +13,16 @@
 #include <boost/asio/ssl.hpp>
 #include <nlohmann/json.hpp>
 
-namespace pb::test {
+namespace pb {
 
 class RawClient {
  public:
   // Connects and completes the TLS handshake, pinning the appliance certificate from pinFile.
-  RawClient(std::uint16_t port, const std::string& pinFile, int recvTimeoutMs = 10000);
+  RawClient(std::uint16_t port, const std::string& pinFile, int recvTimeoutMs = 10000)
+      : RawClient("127.0.0.1", port, pinFile, recvTimeoutMs) {}
+  // bindAddress: local source address ("" = any), as bench-agent --bind.
+  RawClient(const std::string& host, std::uint16_t port, const std::string& pinFile,
+            int recvTimeoutMs, const std::string& bindAddress = "");
   [[nodiscard]] bool connected() const { return connected_; }
   void writeRaw(const std::string& bytes);
   void writeFrame(const nlohmann::json& j);
@@ -37,4 +41,4 @@ class RawClient {
 std::string frameBytes(const std::string& payload);
 nlohmann::json helloJson(const std::string& serial, const std::string& uuid, int version = 1);
 
-}  // namespace pb::test
+}  // namespace pb

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "raw_client.hpp"
+#include "sim/raw_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -10,7 +10,7 @@
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
 
-namespace pb::test {
+namespace pb {
 
 std::string frameBytes(const std::string& payload) {
   std::string out(4, '\0');
@@ -35,7 +35,8 @@ nlohmann::json helloJson(const std::string& serial, const std::string& uuid, int
             {"macs", nlohmann::json::array()}}}};
 }
 
-RawClient::RawClient(std::uint16_t port, const std::string& pinFile, int recvTimeoutMs) {
+RawClient::RawClient(const std::string& host, std::uint16_t port, const std::string& pinFile,
+                     int recvTimeoutMs, const std::string& bindAddress) {
   auto pin = readPinFile(pinFile);
   if (!pin.ok()) return;
   auto ctx = makeClientContext(*pin);
@@ -43,7 +44,18 @@ RawClient::RawClient(std::uint16_t port, const std::string& pinFile, int recvTim
   ctx_ = *ctx;
   stream_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(io_, *ctx_);
   boost::system::error_code ec;
-  stream_->lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return;
+  auto& sock = stream_->lowest_layer();
+  sock.open(address.is_v4() ? boost::asio::ip::tcp::v4() : boost::asio::ip::tcp::v6(), ec);
+  if (ec) return;
+  if (!bindAddress.empty()) {
+    auto local = boost::asio::ip::make_address(bindAddress, ec);
+    if (ec) return;
+    sock.bind({local, 0}, ec);
+    if (ec) return;
+  }
+  sock.connect({address, port}, ec);
   if (ec) return;
   timeval tv{recvTimeoutMs / 1000, (recvTimeoutMs % 1000) * 1000};
   ::setsockopt(stream_->lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -84,4 +96,4 @@ bool RawClient::closedByPeer() {
          (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again);
 }
 
-}  // namespace pb::test
+}  // namespace pb
