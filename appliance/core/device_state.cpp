@@ -36,30 +36,4 @@ std::optional<DeviceState> deviceStateFromString(std::string_view s) {
   return std::nullopt;
 }
 
-bool isInProgress(DeviceState s) {
-  switch (s) {
-    case DeviceState::Discovered:
-    case DeviceState::Checked:
-    case DeviceState::Attested:
-    case DeviceState::Sealed:
-    case DeviceState::HandedOff:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool isVerdict(DeviceState s) {
-  switch (s) {
-    case DeviceState::Ready:
-    case DeviceState::Blocked:
-    case DeviceState::Quarantined:
-    case DeviceState::Failed:
-    case DeviceState::NotAttestable:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace pb

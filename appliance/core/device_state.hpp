@@ -29,10 +29,4 @@ enum class DeviceState {
 std::string_view toString(DeviceState s);
 std::optional<DeviceState> deviceStateFromString(std::string_view s);
 
-// Stages still to run: a session in one of these states is live, and a restart must resume it or
-// mark it failed(retryable).
-bool isInProgress(DeviceState s);
-// A verdict that ends the session (ready or one of the four non-ready verdicts).
-bool isVerdict(DeviceState s);
-
 }  // namespace pb
