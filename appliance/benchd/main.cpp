@@ -162,17 +162,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Two threads: the network (TLS, frames, session logic) on `io`, and the inventory on
-  // `storeThread`. Every Store call runs on the store thread — sessions hop there and back, the
-  // admin server lives there — so the Store needs no locks and an fsync never stalls the network.
+  // One thread runs everything (network, sessions, store, admin), so the Store needs no locks.
+  // A second thread for the store was tried: Boost 1.74's coroutines resumed across threads trip
+  // AddressSanitizer (use-after-free in the executor's shared state), so it waits for a newer
+  // Boost.
   boost::asio::io_context io(1);
-  boost::asio::thread_pool storeThread(1);
 
   pb::SessionOptions sopt;
   sopt.benchId = config->benchId;
   sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
   sopt.sessionTimeout = std::chrono::milliseconds(config->sessionTimeoutMs);
-  sopt.storeExecutor = storeThread.get_executor();
   std::map<std::string, std::string> slotBySource;  // canonical address -> slot id
   for (const auto& slot : config->slots) slotBySource[slot.source] = slot.id;
   sopt.slotFor = [slotBySource](const std::string& peer) {
@@ -216,8 +215,7 @@ int main(int argc, char** argv) {
                           {"version", kVersion},
                           {"started_at", pb::formatUtc(startedAt)},
                           {"uptime_s", clock.nowUnix() - startedAt},
-                          // The policy loaded at start (there is no reload yet; when there is,
-                          // this must read the active snapshot under the store thread's rules).
+                          // The policy loaded at start (there is no reload yet).
                           {"policy_name", snapshot->policy.name},
                           {"policy_hash", snapshot->hash},
                           {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
@@ -236,7 +234,7 @@ int main(int argc, char** argv) {
   }
   pb::AdminServerOptions aopt;
   aopt.logger = &log;
-  pb::AdminServer admin(storeThread.get_executor(), config->adminSocket, *access, handler, aopt);
+  pb::AdminServer admin(io.get_executor(), config->adminSocket, *access, handler, aopt);
   if (auto st = admin.start(); !st.ok()) {
     log.error("benchd.admin_failed", {{"error", st.error().message}});
     return 1;
@@ -249,7 +247,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
     listener.stop();
-    boost::asio::post(storeThread, [&admin] { admin.stop(); });
+    admin.stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
@@ -265,8 +263,6 @@ int main(int argc, char** argv) {
   log.info("benchd.ready", ready);
 
   io.run();
-  storeThread.stop();
-  storeThread.join();
 
   pb::AuditRecord stopped;
   stopped.actor = "benchd";

@@ -72,27 +72,6 @@ class SessionManager::LiveGuard {
   std::string id_;
 };
 
-template <class F>
-boost::asio::awaitable<std::invoke_result_t<F&>> SessionManager::onStore(F f) {
-  using R = std::invoke_result_t<F&>;
-  if (!options_.storeExecutor) co_return f();
-  auto self = co_await boost::asio::this_coro::executor;
-  // The result travels in an optional because the awaitable handler needs a default-constructible
-  // value type, and Result<T> deliberately has none.
-  std::optional<R> out = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                                              void(std::optional<R>)>(
-      [store = options_.storeExecutor, self, &f](auto handler) mutable {
-        boost::asio::post(store, [self, &f, handler = std::move(handler)]() mutable {
-          std::optional<R> r(f());
-          boost::asio::post(self, [r = std::move(r), handler = std::move(handler)]() mutable {
-            std::move(handler)(std::move(r));
-          });
-        });
-      },
-      boost::asio::use_awaitable);
-  co_return std::move(*out);
-}
-
 SessionManager::SessionManager(Store& store, const Clock& clock, Logger& log,
                                SessionOptions options, std::shared_ptr<const PolicySnapshot> policy,
                                std::vector<std::unique_ptr<Stage>> stages)
@@ -129,7 +108,7 @@ boost::asio::awaitable<Status> SessionManager::record(
   t.actor = "session:" + s.id;
   t.action = action;
   t.details = std::move(details);
-  Status st = co_await onStore([this, &t] { return store_.applyTransition(t); });
+  Status st = store_.applyTransition(t);
   if (!st.ok()) {
     log_.error("session.record_failed", {{"session", s.id}, {"error", st.error().message}});
     co_return st;
@@ -195,8 +174,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   const IdentityFacts& facts = hello->identity;
   const std::string uuid = canonicalUuid(facts.smbiosUuid).value_or(facts.smbiosUuid);
 
-  Result<std::optional<DeviceRecord>> found =
-      co_await onStore([this, &facts] { return store_.findDeviceBySerial(facts.serial); });
+  Result<std::optional<DeviceRecord>> found = store_.findDeviceBySerial(facts.serial);
   if (!found.ok()) {
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
@@ -211,8 +189,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   if (hello->resumeSession) s.identity["resumed_from"] = *hello->resumeSession;
   s.policyHash = policy->hash;
   s.id = "s-" + randomHex(8);
-  Result<SessionRecord> created =
-      co_await onStore([this, &s] { return store_.createSession(s, "session:" + s.id); });
+  Result<SessionRecord> created = store_.createSession(s, "session:" + s.id);
   if (!created.ok()) {
     log_.error("session.create_failed", {{"error", created.error().message}});
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
@@ -253,8 +230,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   in.deviceHasLiveSession = deviceLive;
   in.now = clock_.nowUnix();
   if (device) {
-    Result<std::optional<Approval>> approval =
-        co_await onStore([this, &device] { return store_.activeApproval(device->id); });
+    Result<std::optional<Approval>> approval = store_.activeApproval(device->id);
     if (approval.ok()) in.approval = std::move(*approval);
   }
   AdmissionDecision d = decideAdmission(in, policy->admission);

@@ -48,10 +48,6 @@ struct SessionOptions {
   // The whole session, first frame to final verdict: a device cannot hold a slot forever by
   // answering just in time.
   std::chrono::milliseconds sessionTimeout{300000};
-  // Where Store calls run. Empty: inline on the session's executor. benchd gives the store its own
-  // thread so that a session waiting for a durable commit (fsync) does not hold up the TLS
-  // handshakes and frames of every other session.
-  boost::asio::any_io_executor storeExecutor;
   // Slot id for a peer address ("" when the address is not in the slot map).
   std::function<std::string(const std::string& peer)> slotFor;
 };
@@ -67,7 +63,7 @@ class SessionManager {
 
   void setPolicy(std::shared_ptr<const PolicySnapshot> policy) { policy_ = std::move(policy); }
   [[nodiscard]] const PolicySnapshot& policy() const { return *policy_; }
-  // Safe to call from any thread (the admin interface reads it from the store thread).
+  // Safe to call from any thread.
   [[nodiscard]] std::size_t liveSessions() const { return liveCount_.load(); }
   // Called after every durable state change (kiosk, benchmarks, tests).
   void setObserver(std::function<void(const SessionEvent&)> observer) {
@@ -92,9 +88,6 @@ class SessionManager {
                                         nlohmann::json details, std::int64_t consumeApproval = 0,
                                         const std::string& adoptUuid = "",
                                         const std::string& bindEk = "");
-  // Runs f() where the store lives and resumes the coroutine on its own executor with the result.
-  template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F&>> onStore(F f);
 
   Store& store_;
   const Clock& clock_;
