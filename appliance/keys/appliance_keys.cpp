@@ -87,7 +87,8 @@ Result<ApplianceKeys> ensureApplianceKeys(const std::string& stateDir, std::stri
   if (!pin.ok()) return pin.error().withContext("reading " + k.tlsCertPath);
   k.pin = "sha256:" + *pin;
   // The pin is public; rewrite it so it always matches the certificate in use.
-  if (Status st = writeFileAtomic(k.pinPath, k.pin + "\n", 0644); !st.ok()) return st.error();
+  if (Status st = writeFileAtomic(k.pinPath, formatPinLine(*pin), 0644); !st.ok())
+    return st.error();
 
   bool gen = false;
   Result<Bytes> audit = ensureSecret(dir + "/audit.key", gen);

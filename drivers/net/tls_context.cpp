@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "net/openssl_error.hpp"
 #include "net/tls_identity.hpp"
 
 namespace pb {
@@ -15,15 +16,6 @@ namespace ssl = boost::asio::ssl;
 namespace {
 
 static_assert(kPinMismatchVerifyError == X509_V_ERR_APPLICATION_VERIFICATION);
-
-std::string opensslError() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
 
 Status restrictToTls13(SSL_CTX* ctx) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/files.hpp"
+#include "net/openssl_error.hpp"
 
 namespace pb {
 
@@ -29,16 +30,6 @@ using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTE
 constexpr long kValiditySeconds = 10L * 365 * 24 * 60 * 60;
 constexpr std::size_t kMaxPinFileBytes = 128;
 constexpr std::size_t kMaxCertFileBytes = 64 * 1024;
-
-// OpenSSL's own message for the most recent error, drained so it does not leak into later calls.
-std::string opensslError() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
 
 Error tlsError(const std::string& what) {
   return makeError("tls", what + ": " + opensslError());
