@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds provbench and runs the whole test suite: unit and integration tests (ctest), then each
-# libFuzzer target for a short smoke run over its seed corpus. Installs missing Debian packages
-# first. Usage: bash tests/run.sh   (PB_JOBS=N to change build parallelism)
+# Builds provbench and runs the whole test suite: unit and integration tests (ctest), the same
+# again under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer target for a short
+# smoke run over its seed corpus. Installs missing Debian packages first.
+# Usage: bash tests/run.sh   (PB_JOBS=N build parallelism; PB_SKIP_ASAN=1 / PB_SKIP_FUZZ=1 to skip)
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
@@ -15,6 +16,13 @@ cmake --build --preset default -j "$jobs"
 
 echo "== unit and integration tests"
 ctest --preset default -j "$jobs" --timeout 300
+
+if [ "${PB_SKIP_ASAN:-0}" != "1" ]; then
+  echo "== the same tests under ASan + UBSan (build/asan)"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  ctest --preset asan -j "$jobs" --timeout 300
+fi
 
 if [ "${PB_SKIP_FUZZ:-0}" != "1" ]; then
   echo "== fuzz targets: smoke run over the seed corpora (build/fuzz)"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds and runs the benchmarks quoted in the README. Run on an idle machine: the figures move
+# with load. Usage: bash tests/bench/run.sh
+set -euo pipefail
+top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$top"
+bash image/dev/bootstrap.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench
+echo "== frame decode"
+build/default/bin/frame_decode_bench
+echo "== admission throughput against one benchd"
+build/default/bin/admission_bench "$@"
