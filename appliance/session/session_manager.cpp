@@ -218,8 +218,10 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   w.sessionId = s.id;
   w.benchId = options_.benchId;
   if (!(co_await t.writeFrame(w.toJson(), io)).ok()) {
-    (void)co_await record(s, "", DeviceState::Failed, std::string(reason::kPeerClosed), true, true,
-                          "session.peer_lost", nlohmann::json::object());
+    // The device record moved to `discovered` with this session unless another one is live.
+    const std::string lostDevice = device && !deviceLive ? device->id : "";
+    (void)co_await record(s, lostDevice, DeviceState::Failed, std::string(reason::kPeerClosed),
+                          true, true, "session.peer_lost", nlohmann::json::object());
     co_return;
   }
 
