@@ -237,19 +237,19 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   }
   AdmissionDecision d = decideAdmission(in, policy->admission);
   const std::string deviceId = d.touchesDevice && device ? device->id : "";
-  const bool moreToDo = d.state == DeviceState::Identified && !stages_.empty();
+  const bool stagesFollow = d.state == DeviceState::Identified && !stages_.empty();
   nlohmann::json admissionDetails = nlohmann::json::object();
   admissionDetails["detail"] = d.detail;
   Status admitted =
-      co_await record(s, deviceId, d.state, d.code, d.retryable, !moreToDo,
+      co_await record(s, deviceId, d.state, d.code, d.retryable, !stagesFollow,
                       "admission." + std::string(toString(d.state)), std::move(admissionDetails),
                       d.consumeApprovalId, d.adoptSmbiosUuid);
   if (!admitted.ok()) {
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
   }
-  if (!(co_await t.writeFrame(makeVerdict(s, deviceId, !moreToDo).toJson(), io)).ok() ||
-      !moreToDo) {
+  if (!(co_await t.writeFrame(makeVerdict(s, deviceId, !stagesFollow).toJson(), io)).ok() ||
+      !stagesFollow) {
     co_return;
   }
 

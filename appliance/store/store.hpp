@@ -44,10 +44,10 @@ struct DeviceRecord {
 };
 
 struct SessionRecord {
-  std::string id;        // random, "s-" + 16 hex
-  std::string deviceId;  // "" when the device is not registered
-  std::string source;    // peer address
-  std::string slot;      // slot id from the slot map, "" when unknown
+  std::string id;                                      // random, "s-" + 16 hex
+  std::string deviceId;                                // "" when the device is not registered
+  std::string source;                                  // peer address
+  std::string slot;                                    // slot id from the slot map, "" when unknown
   nlohmann::json identity = nlohmann::json::object();  // identity facts from Hello
   DeviceState state = DeviceState::Discovered;
   std::string reasonCode;
@@ -62,9 +62,9 @@ struct SessionRecord {
 struct Approval {
   std::int64_t id = 0;
   std::string deviceId;
-  std::string serial;      // identity the approval is bound to
-  std::string smbiosUuid;  // the UUID observed in the device's latest session (may differ from the
-                           // register when approving an identity mismatch)
+  std::string serial;       // identity the approval is bound to
+  std::string smbiosUuid;   // the UUID observed in the device's latest session (may differ from the
+                            // register when approving an identity mismatch)
   std::string answersCode;  // the reason code it answers (PB-1003, PB-1020, PB-1021)
   std::string approvedBy;
   std::string reason;
@@ -105,10 +105,10 @@ struct Transition {
   DeviceState to = DeviceState::Discovered;
   std::string reasonCode;
   bool retryable = false;
-  bool closeSession = false;       // the agent is given its final answer with this step
+  bool closeSession = false;           // the agent is given its final answer with this step
   std::int64_t consumeApprovalId = 0;  // mark this approval used (0: none)
-  std::string adoptSmbiosUuid;     // an approved identity mismatch: update the register's UUID
-  std::string bindEkSha256;        // attestation proved this EK ("" : unchanged)
+  std::string adoptSmbiosUuid;         // an approved identity mismatch: update the register's UUID
+  std::string bindEkSha256;            // attestation proved this EK ("" : unchanged)
   std::string actor;
   std::string action;  // audit action, e.g. "admission.identified"
   nlohmann::json details = nlohmann::json::object();

@@ -264,9 +264,8 @@ TEST_F(SessionTest, SessionTimeLimitEndsTheSessionRetryable) {
   so.sessionTimeout = std::chrono::milliseconds(0);  // used up before the first stage starts
   std::vector<std::unique_ptr<Stage>> stages;
   stages.push_back(std::make_unique<HoldStage>());
-  sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
-                                               makePolicySnapshot(defaultPolicy()),
-                                               std::move(stages));
+  sessions_ = std::make_unique<SessionManager>(
+      *store_, clock_, log_, so, makePolicySnapshot(defaultPolicy()), std::move(stages));
   runTest([this]() -> asio::awaitable<void> {
     auto a = co_await connect();
     auto v = co_await hello(*a, kUuid);
