@@ -73,7 +73,7 @@ bool constantTimeEqual(const Bytes& a, const Bytes& b) {
 Bytes randomBytes(std::size_t n) {
   Bytes out(n);
   if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1) {
-    std::fputs("fatal: the random generator failed\n", stderr);
+    (void)std::fputs("fatal: the random generator failed\n", stderr);
     std::abort();
   }
   return out;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/clock.hpp"
 
-#include <cstdio>
 #include <ctime>
 
 namespace pb {
@@ -11,7 +10,7 @@ std::string formatUtc(std::int64_t unixSeconds) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "invalid-time";
   return buf;
 }
 
@@ -26,26 +25,32 @@ bool validDate(int y, int mo, int d, int h, int mi, int s) {
   int maxDay = kDays[mo - 1] + ((mo == 2 && leap) ? 1 : 0);
   return d <= maxDay;
 }
+
+// Reads exactly n decimal digits at pos.
+bool digits(const std::string& t, std::size_t pos, std::size_t n, int& out) {
+  out = 0;
+  for (std::size_t k = pos; k < pos + n; ++k) {
+    if (t[k] < '0' || t[k] > '9') return false;
+    out = out * 10 + (t[k] - '0');
+  }
+  return true;
+}
+
 }  // namespace
 
 bool parseUtc(const std::string& text, std::int64_t& unixSeconds) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail = 0;
-  int n = 0;
-  if (text.size() == 10) {
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return false;
-  } else if (text.size() == 20 && text[10] == 'T') {
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &y, &mo, &d, &h, &mi, &s, &tail,
-                    &n) != 7 ||
-        tail != 'Z' || n != 20) {
-      return false;
-    }
-  } else if (text.size() == 19 && text[10] == ' ') {
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
-        n != 19) {
-      return false;
-    }
-  } else {
+  const std::size_t n = text.size();
+  const bool dateOnly = n == 10;
+  const bool isoZ = n == 20 && text[10] == 'T' && text[19] == 'Z';
+  const bool spaced = n == 19 && text[10] == ' ';
+  if (!dateOnly && !isoZ && !spaced) return false;
+  if (!digits(text, 0, 4, y) || text[4] != '-' || !digits(text, 5, 2, mo) || text[7] != '-' ||
+      !digits(text, 8, 2, d)) {
+    return false;
+  }
+  if (!dateOnly && (!digits(text, 11, 2, h) || text[13] != ':' || !digits(text, 14, 2, mi) ||
+                    text[16] != ':' || !digits(text, 17, 2, s))) {
     return false;
   }
   if (!validDate(y, mo, d, h, mi, s)) return false;

@@ -36,9 +36,10 @@ void Logger::log(LogLevel level, std::string_view event, nlohmann::json fields) 
   // replace invalid UTF-8 from device-supplied strings instead of throwing
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard<std::mutex> lock(mu_);
-  std::fputs(text.c_str(), sink_);
-  std::fputc('\n', sink_);
-  std::fflush(sink_);
+  // A log line that cannot be written (full disk, closed stderr) must not stop the service.
+  (void)std::fputs(text.c_str(), sink_);
+  (void)std::fputc('\n', sink_);
+  (void)std::fflush(sink_);
 }
 
 }  // namespace pb

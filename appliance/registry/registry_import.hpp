@@ -37,7 +37,7 @@ struct RegistryParse {
   std::vector<RowError> warnings;
 };
 
-inline constexpr std::size_t kMaxRegistryBytes = 16u * 1024u * 1024u;
+inline constexpr std::size_t kMaxRegistryBytes = std::size_t{16} * 1024 * 1024;
 inline constexpr std::size_t kMaxRegistryRows = 100000;
 inline constexpr std::size_t kMaxRegistryTextField = 128;  // serial, model, owner, tenant
 inline constexpr std::size_t kMaxRegistryEmail = 254;      // RFC 5321 path limit
