@@ -43,7 +43,12 @@ TEST(Clock, ParsesAndFormatsUtc) {
   EXPECT_EQ(formatUtc(t), "2026-11-22T12:30:00Z");
   ASSERT_TRUE(parseUtc("2026-11-22", t));
   EXPECT_EQ(formatUtc(t), "2026-11-22T00:00:00Z");
+  ASSERT_TRUE(parseUtc("2026-11-22 12:30:00", t));
+  EXPECT_EQ(formatUtc(t), "2026-11-22T12:30:00Z");
   EXPECT_FALSE(parseUtc("2026-02-30", t));
+  EXPECT_FALSE(parseUtc("2026-1x-22", t));
+  EXPECT_FALSE(parseUtc("2026-11-22T25:00:00Z", t));
+  EXPECT_FALSE(parseUtc("2026-11-22T12:30:00X", t));
   EXPECT_FALSE(parseUtc("2026-11-22T12:30:00+01:00", t));
   EXPECT_FALSE(parseUtc("yesterday", t));
   EXPECT_FALSE(parseUtc("", t));
