@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
   started.details = {{"version", kVersion},
                      {"bench_id", config->benchId},
                      {"policy", snapshot->policy.name},
+                     {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
                      {"sessions_failed_on_restart", *failed},
                      {"keys_generated", keys->generated}};
   if (auto st = (*store)->appendAudit(started); !st.ok()) {
