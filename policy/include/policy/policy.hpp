@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -31,12 +32,92 @@ struct IdentityPolicy {
   std::vector<std::string> extraBogusUuids;    // lower-case 8-4-4-4-12, sorted, unique
 };
 
+// --- Sections below are the contract between the policy loader (issue 5), the attestation
+// verifier (issue 3) and the firmware/AMT checks (issue 4). Defaults are the secure choice. ---
+
+enum class NoTpmAction { Block, Allow };  // what not_attestable devices get
+
+// Golden PCR values for one model: pcr index -> lower-case hex digest in the policy's bank.
+struct GoldenPcrs {
+  std::string model;  // matched against IdentityFacts.model, exact
+  std::vector<std::pair<std::uint32_t, std::string>> pcrs;
+};
+
+struct TpmPolicy {
+  std::string manufacturerRootsDir;          // directory of PEM roots (required unless no TPM)
+  std::string manufacturerIntermediatesDir;  // optional directory of PEM intermediates
+  std::vector<std::string> allowedEkAlgorithms{"rsa2048", "ecc_nist_p256"};
+  std::vector<std::string> allowedAkAlgorithms{"ecc_nist_p256", "rsa2048"};
+  std::string akAlgorithm = "ecc_nist_p256";  // what the agent is asked to create
+  std::string pcrBank = "sha256";             // sha1 | sha256 | sha384
+  std::vector<std::uint32_t> pcrSelection{0, 1, 2, 3, 4, 5, 6, 7};
+  std::vector<GoldenPcrs> goldenPcrs;        // per model; models not listed: no golden check
+  bool requireSecureBoot = true;             // secure default
+  bool requireHardwareBackedKeys = true;     // secure default (acknowledge_risk to turn off)
+  NoTpmAction noTpm = NoTpmAction::Block;    // secure default
+  std::uint32_t nonceLifetimeSeconds = 60;   // 5..600
+};
+
+struct AmtThumbprint {
+  std::string name;
+  std::string algorithm;  // "sha256" | "sha384"
+  std::string hash;       // lower-case hex
+};
+
+// Minimum ME firmware per major branch ("16" -> "16.1.30.2307").
+struct MeFirmwareMinimum {
+  std::uint32_t branch = 0;
+  std::string minimum;  // dotted major.minor.hotfix.build
+};
+
+enum class AmtRequirement { Required, Forbidden, Optional };
+
+struct AmtPolicy {
+  AmtRequirement presence = AmtRequirement::Optional;
+  std::vector<AmtThumbprint> allowedThumbprints;  // only these may be active
+  std::vector<std::string> expectedProvisioningStates{"pre"};  // pre | in | post
+  std::vector<std::string> expectedControlModes{"none", "acm"};  // none | client | acm
+  std::string dnsSuffix;  // internal PKI DNS suffix; empty = check reports missing policy
+  std::vector<std::string> forbiddenProvisioningServers{"ProvisionServer"};
+  std::vector<std::uint16_t> forbiddenProvisioningPorts{9971};
+  bool allowRemoteConfiguration = false;
+  std::vector<MeFirmwareMinimum> minimumMeFirmware;
+  bool allowSol = false;
+  bool allowIder = false;
+  bool allowKvm = false;
+  std::uint16_t helloListenerPort = 0;  // 0 = off (default)
+};
+
+struct SecretRule {
+  std::string name;          // "disk_recovery_key", "wifi_psk", "local_admin_password", …
+  std::string kind;          // "random_bytes" | "password" | "recovery_key"
+  std::uint32_t length = 32;  // bytes or characters depending on kind
+  bool sealToTpm = true;      // device-bound part sealed to the TPM
+  bool humanPart = false;     // delivered out of band to the owner
+};
+
+struct CredentialsPolicy {
+  std::vector<SecretRule> secrets;
+  std::uint32_t tokenLifetimeMinutes = 15;  // 1..1440
+  std::string escrowRecipientKey;           // path to a PEM public key; empty = no escrow
+  std::vector<std::string> deliveryChannels{"email"};  // email | print | kiosk_qr (kiosk_qr never shows secrets)
+};
+
+struct KioskPolicy {
+  bool maskOwnerNames = true;  // "J. D." instead of "Jane Doe"
+  bool showSerials = true;
+};
+
 struct Policy {
   std::string name;
   std::string tenantId;
   std::string tenantName;
   EnrollmentPolicy enrollment;
   IdentityPolicy identity;
+  TpmPolicy tpm;
+  AmtPolicy amt;
+  CredentialsPolicy credentials;
+  KioskPolicy kiosk;
   // One entry per weakened setting: "enrollment.require_re_enrollment_approval: <text>".
   std::vector<std::string> riskAcknowledgements;
 };
