@@ -47,12 +47,21 @@ bool retryableError(const std::string& code) {
 
 AgentSession::AgentSession(boost::asio::any_io_executor ex,
                            std::shared_ptr<boost::asio::ssl::context> tls, AgentOptions options,
-                           IdentityFacts facts, std::function<void(const std::string&)> progress)
+                           IdentityFacts facts, std::function<void(const std::string&)> progress,
+                           std::vector<std::shared_ptr<AgentResponder>> responders)
     : ex_(std::move(ex)),
       tls_(std::move(tls)),
       options_(std::move(options)),
       facts_(std::move(facts)),
-      progress_(std::move(progress)) {}
+      progress_(std::move(progress)),
+      responders_(std::move(responders)) {}
+
+AgentResponder* AgentSession::responderFor(std::string_view type) const {
+  for (const auto& r : responders_) {
+    if (r->handles(type)) return r.get();
+  }
+  return nullptr;
+}
 
 boost::asio::awaitable<AgentOutcome> AgentSession::run() {
   AgentOutcome out;
@@ -140,6 +149,28 @@ boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
       out.exitCode = agent_exit::kProtocol;
       co_await t.close();
       co_return !retryableError(out.code);
+    }
+    if (AgentResponder* r = responderFor(type)) {
+      if (progress_) progress_("answering " + type);
+      Result<nlohmann::json> reply = r->respond(*frame);
+      if (!reply.ok()) {
+        ErrorFrame e;
+        e.code = reply.error().code;
+        e.message = reply.error().message;
+        (void)co_await t.writeFrame(e.toJson(), io);
+        out.code = e.code;
+        out.message = e.message;
+        out.exitCode = agent_exit::kFailed;
+        co_await t.close();
+        co_return true;
+      }
+      if (!(co_await t.writeFrame(*reply, io)).ok()) {
+        out.exitCode = agent_exit::kUnreachable;
+        out.message = "connection lost while answering " + type;
+        co_await t.close();
+        co_return false;
+      }
+      continue;
     }
     // Something this agent does not understand: say so, then stop.
     ErrorFrame e;
