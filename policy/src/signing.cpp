@@ -101,10 +101,9 @@ std::optional<std::string> decodeSignature(std::string_view text) {
 bool verifyWith(EVP_PKEY* key, std::string_view bytes, const std::string& signature) {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) return false;
-  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                                  signature.size(),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()),
-                                  bytes.size());
+  const int rc = EVP_DigestVerify(
+      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   ERR_clear_error();
   return rc == 1;
 }
@@ -130,8 +129,8 @@ Result<SigningKeyPair> generateSigningKey() {
   Pkey key(raw);
   SigningKeyPair pair;
   Bio priv(BIO_new(BIO_s_mem()));
-  if (!priv || PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                        nullptr) != 1) {
+  if (!priv ||
+      PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return sigError("cannot write the private key");
   }
   pair.privatePem = bioText(priv.get());
@@ -197,8 +196,9 @@ Result<TrustedSigner> verifyPolicySignature(std::string_view bytes, std::string_
   }
   auto sig = decodeSignature(signatureText);
   if (!sig) {
-    return sigError("malformed signature: expected one line of base64 (88 characters) holding a "
-                    "64-byte Ed25519 signature");
+    return sigError(
+        "malformed signature: expected one line of base64 (88 characters) holding a "
+        "64-byte Ed25519 signature");
   }
   if (signers.empty()) return sigError("no trusted policy signers are configured");
   for (const auto& s : signers) {

@@ -57,10 +57,10 @@ struct PolicyTrust {
 
 struct AcceptedPolicy {
   Policy policy;
-  std::string hash;               // policyHash(policy)
-  std::string signer;             // fingerprint of the key that signed it; "" if unsigned
-  bool isUnsigned = false;        // accepted only because trust.allowUnsigned
-  std::string fileSha256;         // of the exact bytes, for the audit record
+  std::string hash;         // policyHash(policy)
+  std::string signer;       // fingerprint of the key that signed it; "" if unsigned
+  bool isUnsigned = false;  // accepted only because trust.allowUnsigned
+  std::string fileSha256;   // of the exact bytes, for the audit record
 };
 
 // Validates a policy bundle: parses the text (every error, code "policy"), then checks the
