@@ -2,8 +2,8 @@
 // benchd: the appliance service. This file is the composition root: it is the only place that
 // knows the concrete backends (SQLite store, TLS listener, Unix admin socket) and wires them.
 #include <csignal>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   if (checkOnly) {
     std::cout << "benchd: " << configPath << " is valid (bench " << config->benchId << ", policy "
               << (config->policyFile.empty() ? "built-in defaults" : config->policyFile)
-              << (activePolicy->isUnsigned ? ", UNSIGNED (development mode)"
+              << (activePolicy->isUnsigned       ? ", UNSIGNED (development mode)"
                   : activePolicy->signer.empty() ? ""
                                                  : ", signed by " + activePolicy->signer)
               << ")\n";
@@ -233,11 +233,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  pb::PolicyManager policies(
-      **store, clock, log, policySource, *activePolicy,
-      [&sessions](std::shared_ptr<const pb::PolicySnapshot> next) {
-        sessions.setPolicy(std::move(next));
-      });
+  pb::PolicyManager policies(**store, clock, log, policySource, *activePolicy,
+                             [&sessions](std::shared_ptr<const pb::PolicySnapshot> next) {
+                               sessions.setPolicy(std::move(next));
+                             });
 
   const auto startedAt = clock.nowUnix();
   // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
@@ -247,19 +246,19 @@ int main(int argc, char** argv) {
     return open.ok() ? static_cast<long>(open->size()) : -1;
   };
   auto status = [&]() {
-    return nlohmann::json{{"bench_id", config->benchId},
-                          {"version", kVersion},
-                          {"started_at", pb::formatUtc(startedAt)},
-                          {"uptime_s", clock.nowUnix() - startedAt},
-                          // The active policy (it changes on `policy load` and SIGHUP).
-                          {"policy_name", policies.active().snapshot->policy.name},
-                          {"policy_hash", policies.active().snapshot->hash},
-                          {"risk_acknowledgements",
-                           policies.active().snapshot->policy.riskAcknowledgements},
-                          {"policy", policies.summary()},
-                          {"sessions_open", sessions.liveSessions()},
-                          {"sessions_open_in_inventory", openInInventory()},
-                          {"agent_port", *port}};
+    return nlohmann::json{
+        {"bench_id", config->benchId},
+        {"version", kVersion},
+        {"started_at", pb::formatUtc(startedAt)},
+        {"uptime_s", clock.nowUnix() - startedAt},
+        // The active policy (it changes on `policy load` and SIGHUP).
+        {"policy_name", policies.active().snapshot->policy.name},
+        {"policy_hash", policies.active().snapshot->hash},
+        {"risk_acknowledgements", policies.active().snapshot->policy.riskAcknowledgements},
+        {"policy", policies.summary()},
+        {"sessions_open", sessions.liveSessions()},
+        {"sessions_open_in_inventory", openInInventory()},
+        {"agent_port", *port}};
   };
   pb::StoreAdminHandlerOptions hopt;
   hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);

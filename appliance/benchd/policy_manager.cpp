@@ -113,7 +113,8 @@ json policyDiff(const Policy& before, const Policy& after) {
   for (const auto& [key, oldValue] : a) {
     auto it = b.find(key);
     json newValue = it == b.end() ? json(nullptr) : it->second;
-    if (oldValue != newValue) changes.push_back({{"key", key}, {"old", oldValue}, {"new", newValue}});
+    if (oldValue != newValue)
+      changes.push_back({{"key", key}, {"old", oldValue}, {"new", newValue}});
   }
   for (const auto& [key, newValue] : b) {
     if (!a.contains(key)) changes.push_back({{"key", key}, {"old", nullptr}, {"new", newValue}});

@@ -35,8 +35,8 @@ struct PolicySourceOptions {
 
 struct ActivePolicy {
   std::shared_ptr<const PolicySnapshot> snapshot;
-  std::string source;      // file name, or "built-in"
-  std::string signer;      // key fingerprint; "" for built-in or unsigned
+  std::string source;  // file name, or "built-in"
+  std::string signer;  // key fingerprint; "" for built-in or unsigned
   bool isUnsigned = false;
   std::int64_t loadedAt = 0;
 };

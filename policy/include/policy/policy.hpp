@@ -61,7 +61,7 @@ struct GoldenPcrs {
 struct TpmPolicy {
   std::string manufacturerRootsDir;          // directory of PEM roots (required unless no TPM)
   std::string manufacturerIntermediatesDir;  // optional directory of PEM intermediates
-  std::vector<std::string> allowedEkAlgorithms{"rsa2048", "ecc_nist_p256"};
+  std::vector<std::string> allowedEkAlgorithms{"ecc_nist_p256", "rsa2048"};  // sorted
   std::vector<std::string> allowedAkAlgorithms{"ecc_nist_p256", "rsa2048"};
   std::string akAlgorithm = "ecc_nist_p256";  // what the agent is asked to create
   std::string pcrBank = "sha256";             // sha1 | sha256 | sha384
@@ -99,7 +99,7 @@ struct AmtPolicy {
   // defaults an attacker can buy a certificate under); none may also be allowed.
   std::vector<std::string> forbiddenThumbprints;
   std::vector<std::string> expectedProvisioningStates{"pre"};    // pre | in | post
-  std::vector<std::string> expectedControlModes{"none", "acm"};  // none | client | acm
+  std::vector<std::string> expectedControlModes{"acm", "none"};  // none | client | acm, sorted
   std::string dnsSuffix;  // internal PKI DNS suffix; empty = check reports missing policy
   std::vector<std::string> forbiddenProvisioningServers{"ProvisionServer"};
   std::vector<std::uint16_t> forbiddenProvisioningPorts{9971};
