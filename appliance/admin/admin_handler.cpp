@@ -224,6 +224,12 @@ json StoreAdminHandler::handle(const AdminCall& call) {
   if (call.cmd == "unblock") return setBlocked(a, actor, false);
   if (call.cmd == "audit.verify") return auditVerify();
   if (call.cmd == "audit.tail") return auditTail(a);
+  if (call.cmd == "policy.show" || call.cmd == "policy.load") {
+    if (!options_.policyCommands) {
+      return errorResponse(reason::kInternalError, call.cmd + ": policy management is not wired");
+    }
+    return options_.policyCommands(call, actor);
+  }
   return badRequest("unknown command \"" + call.cmd + "\"");
 }
 

@@ -17,10 +17,12 @@ constexpr std::array<std::string_view, 2> kImportArgs{"file_name", "content"};
 constexpr std::array<std::string_view, 3> kApproveArgs{"id", "reason", "ttl_hours"};
 constexpr std::array<std::string_view, 2> kBlockArgs{"id", "reason"};
 constexpr std::array<std::string_view, 1> kCountArg{"count"};
+constexpr std::array<std::string_view, 4> kPolicyLoadArgs{"file_name", "content", "signature",
+                                                          "dry_run"};
 
 // Read commands reveal inventory and audit data (ReadOnly); write commands change what the bench
 // admits (Admin). A command missing here does not exist.
-const std::array<AdminCommandSpec, 10> kCommands{{
+const std::array<AdminCommandSpec, 12> kCommands{{
     {"status", Role::ReadOnly, kNoArgs},
     {"devices", Role::ReadOnly, kStateArg},
     {"device.show", Role::ReadOnly, kIdArg},
@@ -31,6 +33,9 @@ const std::array<AdminCommandSpec, 10> kCommands{{
     {"unblock", Role::Admin, kBlockArgs},
     {"audit.verify", Role::ReadOnly, kNoArgs},
     {"audit.tail", Role::ReadOnly, kCountArg},
+    {"policy.show", Role::ReadOnly, kNoArgs},
+    // A dry run changes nothing but still needs Admin: it reveals how every device would fare.
+    {"policy.load", Role::Admin, kPolicyLoadArgs},
 }};
 
 Error badRequest(std::string message) {

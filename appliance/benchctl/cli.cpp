@@ -65,7 +65,19 @@ constexpr std::array<OptionSpec, 1> kReasonsOptions{{
     {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)"},
 }};
 
-const std::array<CommandSpec, 11> kCommands{{
+constexpr std::array<OptionSpec, 2> kPolicyLoadOptions{{
+    {"--sig", "", "FILE", false, "detached signature (default: FILE.sig if it exists)"},
+    {"--dry-run", "", "", false, "validate and show what would change; change nothing"},
+}};
+constexpr std::array<OptionSpec, 1> kKeygenOptions{{
+    {"--out", "", "DIR", true, "where to write signing-key.pem (0600) and signing-key.pub.pem"},
+}};
+constexpr std::array<OptionSpec, 2> kSignOptions{{
+    {"--key", "", "KEY", true, "Ed25519 private key (PEM) from `benchctl policy keygen`"},
+    {"--out", "", "FILE", false, "signature file to write (default: FILE.sig)"},
+}};
+
+const std::array<CommandSpec, 18> kCommands{{
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
      "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
@@ -88,9 +100,30 @@ const std::array<CommandSpec, 11> kCommands{{
     {"audit tail", "audit.tail", "", kTailOptions, "Show the newest audit records.", ""},
     {"reasons", "", "", kReasonsOptions, "List the reason codes with their meaning and remedy.",
      "Works offline (no connection to benchd)."},
+    {"policy show", "policy.show", "", kNoOptions,
+     "Show the active policy: name, hash, signer, risk warnings and settings.", ""},
+    {"policy load", "policy.load", "FILE", kPolicyLoadOptions,
+     "Validate, verify and load a policy; print the changes and affected devices.",
+     "benchd checks every key (all errors at once), the signature against bench.yaml's\n"
+     "policy.trusted_signers, then prints the changed settings (old -> new) and the devices\n"
+     "whose admission verdict would change. Without --dry-run it applies the policy atomically:\n"
+     "new sessions use it, sessions in progress finish under the old one."},
+    {"policy validate", "", "FILE", kNoOptions,
+     "Check a policy file offline; print every error as FILE:LINE:COLUMN: key: message.",
+     "Works offline. Prints the policy hash and its risk warnings when the file is valid."},
+    {"policy template", "", "", kNoOptions,
+     "Print a fully commented policy covering every key (it loads as is).", "Works offline."},
+    {"policy schema", "", "", kNoOptions,
+     "Print the policy's JSON Schema (draft 2020-12) for editor completion.", "Works offline."},
+    {"policy keygen", "", "", kKeygenOptions, "Create an Ed25519 policy-signing key pair.",
+     "Works offline. List the public key in bench.yaml policy.trusted_signers; keep the\n"
+     "private key on the admin workstation only."},
+    {"policy sign", "", "FILE", kSignOptions,
+     "Sign a policy file (detached Ed25519 signature, base64, over the exact bytes).",
+     "Works offline. The file is validated first; an invalid policy is not signed."},
 }};
 
-constexpr std::array<std::string_view, 3> kGroups{"device", "registry", "audit"};
+constexpr std::array<std::string_view, 4> kGroups{"device", "registry", "audit", "policy"};
 
 const CommandSpec* findCommand(std::string_view words) {
   for (const auto& c : kCommands) {
@@ -175,8 +208,9 @@ std::string globalHelp() {
          "Administer the provbench appliance (benchd) over its admin socket.\n\n"
          "Commands:\n" +
          commandTable("") + "\nGlobal options:\n" + optionLines(kGlobalOptions) +
-         "\nRead commands need the read-only or admin group; import, approve, block and unblock\n"
-         "need the admin group (or root). `benchctl COMMAND --help` describes one command.\n\n"
+         "\nRead commands need the read-only or admin group; import, approve, block, unblock and\n"
+         "policy load need the admin group (or root). `benchctl COMMAND --help` describes one "
+         "command.\n\n"
          "Exit codes: 0 ok, 1 the command failed, 2 usage error, 3 cannot reach benchd.\n";
 }
 
@@ -322,9 +356,26 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
                    : !envSocket.empty() ? std::string(envSocket)
                                         : std::string(kDefaultAdminSocket);
 
-  if (cmd->wire.empty()) {  // reasons
+  if (cmd->words == "reasons") {
     inv.action = Invocation::Action::Reasons;
     inv.markdown = values.contains("--markdown");
+    return inv;
+  }
+  if (cmd->wire.empty()) {  // an offline policy tool
+    inv.action = Invocation::Action::PolicyTool;
+    inv.policyTool = std::string(cmd->words.substr(cmd->words.find(' ') + 1));
+    if (cmd->positional == "FILE") {
+      if (blank(positionals.front())) return error("FILE must not be empty");
+      inv.file = positionals.front();
+    }
+    if (auto it = values.find("--key"); it != values.end()) {
+      if (blank(it->second)) return error("--key needs a file");
+      inv.keyPath = it->second;
+    }
+    if (auto it = values.find("--out"); it != values.end()) {
+      if (blank(it->second)) return error("--out needs a path");
+      inv.outPath = it->second;
+    }
     return inv;
   }
   inv.action = Invocation::Action::Remote;
@@ -354,6 +405,11 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
     if (!count) return error("-n must be a whole number, 1..1000");
     inv.args["count"] = *count;
   }
+  if (auto it = values.find("--sig"); it != values.end()) {
+    if (blank(it->second)) return error("--sig needs a file");
+    inv.signaturePath = it->second;
+  }
+  if (values.contains("--dry-run")) inv.args["dry_run"] = true;
   if (cmd->positional == "FILE") {
     const std::string& path = positionals.front();
     std::string base = path.substr(path.find_last_of('/') + 1);

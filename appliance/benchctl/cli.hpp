@@ -16,7 +16,7 @@ inline constexpr std::string_view kDefaultAdminSocket = "/run/provbench/admin.so
 inline constexpr std::string_view kAdminSocketEnv = "PROVBENCH_ADMIN_SOCKET";
 
 struct Invocation {
-  enum class Action { Remote, Reasons, Help, Version };
+  enum class Action { Remote, Reasons, PolicyTool, Help, Version };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
@@ -26,7 +26,14 @@ struct Invocation {
   nlohmann::json args = nlohmann::json::object();
   std::string importPath;
   bool markdown = false;  // reasons --markdown
-  std::string text;       // Help / Version: what to print
+  // policy load: the detached signature to send (--sig; main falls back to FILE.sig if present).
+  std::string signaturePath;
+  // PolicyTool (offline): "validate", "template", "schema", "keygen" or "sign", and its inputs.
+  std::string policyTool;
+  std::string file;     // validate / sign: the policy file
+  std::string keyPath;  // sign --key
+  std::string outPath;  // keygen --out DIR, sign --out FILE (default FILE.sig)
+  std::string text;     // Help / Version: what to print
 };
 
 struct UsageError {

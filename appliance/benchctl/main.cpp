@@ -9,11 +9,15 @@
 #include <variant>
 #include <vector>
 
+#include <unistd.h>
+
 #include "admin/admin_client.hpp"
 #include "admin/admin_protocol.hpp"
 #include "benchctl/cli.hpp"
+#include "benchctl/policy_tools.hpp"
 #include "benchctl/render.hpp"
 #include "core/files.hpp"
+#include "policy/signing.hpp"
 
 namespace {
 
@@ -36,6 +40,24 @@ int runRemote(pb::Invocation& inv) {
       return kExitFailed;
     }
     inv.args["content"] = std::move(*content);
+  }
+  if (inv.cmd == "policy.load") {
+    // The signature travels with the file; benchd verifies it. FILE.sig is used when --sig is
+    // not given and it exists; no signature at all is benchd's to refuse (or accept in
+    // development mode).
+    std::string sigPath = inv.signaturePath;
+    if (sigPath.empty() && ::access((inv.importPath + ".sig").c_str(), F_OK) == 0) {
+      sigPath = inv.importPath + ".sig";
+    }
+    if (!sigPath.empty()) {
+      auto sig = pb::readFileBounded(sigPath, pb::kMaxSignatureFileBytes);
+      if (!sig) {
+        std::cerr << "benchctl: cannot read " << pb::sanitizeForTerminal(sigPath) << ": "
+                  << pb::sanitizeForTerminal(sig.error().message) << "\n";
+        return kExitFailed;
+      }
+      inv.args["signature"] = std::move(*sig);
+    }
   }
   auto client = pb::AdminClient::connect(inv.socketPath);
   if (!client) {
@@ -81,6 +103,12 @@ int main(int argc, char** argv) {
     case pb::Invocation::Action::Reasons:
       std::cout << (inv.json ? dumpJson(pb::reasonsJson()) : pb::renderReasons(inv.markdown));
       return kExitOk;
+    case pb::Invocation::Action::PolicyTool: {
+      pb::ToolOutput out = pb::runPolicyTool(inv);
+      std::cout << out.out;
+      std::cerr << out.err;
+      return out.exitCode;
+    }
     case pb::Invocation::Action::Remote:
       return runRemote(inv);
   }

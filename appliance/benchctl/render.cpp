@@ -90,11 +90,84 @@ bool isNonReady(const json& d) {
          flag(d, "blocked");
 }
 
+// Loud lines for development mode and every accepted risk of the active policy.
+std::string policyWarningLines(const json& policy) {
+  std::string out;
+  if (flag(policy, "development_mode")) {
+    out +=
+        "\nDEVELOPMENT MODE: bench.yaml policy.allow_unsigned is true; unsigned policies are "
+        "accepted.\n";
+  }
+  for (const auto& w : arrayOrEmpty(policy.value("warnings", json::array()))) {
+    out += "WARNING " + field(w, "setting") + ": " + field(w, "attack");
+    if (std::string ack = field(w, "acknowledgement"); !ack.empty()) {
+      out += " (accepted: \"" + ack + "\")";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string renderPolicyShow(const json& r) {
+  std::vector<std::pair<std::string, std::string>> rows{
+      {"Policy", orDash(field(r, "name"))},
+      {"Tenant", orDash(field(r, "tenant"))},
+      {"Hash", orDash(field(r, "hash"))},
+      {"Source", orDash(field(r, "source"))},
+      {"Signer", flag(r, "unsigned") ? "UNSIGNED" : orDash(field(r, "signer"))},
+      {"Loaded", orDash(field(r, "loaded_at"))}};
+  std::string out = keyValues(rows) + policyWarningLines(r);
+  if (auto p = r.find("policy"); p != r.end()) {
+    out +=
+        "\n" + sanitizeForTerminal(p->dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
+  }
+  return out;
+}
+
+std::string shortJson(const json& v) {
+  std::string text =
+      v.is_null() ? "(unset)" : v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 120) text = text.substr(0, 117) + "...";
+  return sanitizeForTerminal(text);
+}
+
+std::string renderPolicyLoad(const json& r, std::string_view fileLabel) {
+  const bool dry = flag(r, "dry_run");
+  std::string file = fileLabel.empty() ? field(r, "name") : std::string(fileLabel);
+  std::string out = std::string(dry ? "Dry run: " : "Loaded ") + sanitizeForTerminal(file) +
+                    " (policy " + field(r, "name") + ")\n";
+  out += "  hash   " + field(r, "old_hash") + " -> " + field(r, "new_hash") + "\n";
+  out += "  signer " +
+         (flag(r, "unsigned") ? std::string("UNSIGNED (development mode)")
+                              : orDash(field(r, "signer"))) +
+         "\n";
+  json diff = arrayOrEmpty(r.value("diff", json::array()));
+  out += "\nChanged settings (" + std::to_string(diff.size()) + "):\n";
+  if (diff.empty()) out += "  none\n";
+  for (const auto& d : diff) {
+    out += "  " + field(d, "key") + ": " + shortJson(d.value("old", json())) + " -> " +
+           shortJson(d.value("new", json())) + "\n";
+  }
+  json changes = arrayOrEmpty(r.value("verdict_changes", json::array()));
+  out += "\nAdmission verdicts that change (" + std::to_string(changes.size()) + "):\n";
+  if (changes.empty()) out += "  none\n";
+  for (const auto& c : changes) {
+    const json o = c.value("old", json::object());
+    const json n = c.value("new", json::object());
+    out += "  " + field(c, "device_id") + " (" + field(c, "serial") + "): " + field(o, "state") +
+           " " + field(o, "code") + " -> " + field(n, "state") + " " + field(n, "code") + "\n";
+  }
+  out += policyWarningLines(r);
+  out += dry ? "\nNothing was changed (--dry-run).\n"
+             : "\nNew sessions use this policy; sessions in progress finish under the old one.\n";
+  return out;
+}
+
 std::string renderStatus(const json& r) {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& [key, value] : r.items()) {
     if (key == "devices" || key == "devices_total" || key == "devices_blocked" ||
-        key == "audit_records") {
+        key == "audit_records" || key == "policy" || key == "risk_acknowledgements") {
       continue;
     }
     std::string text =
@@ -118,7 +191,9 @@ std::string renderStatus(const json& r) {
     devices += ", " + b + " block-listed";
   rows.emplace_back("Devices", devices);
   rows.emplace_back("Audit records", orDash(field(r, "audit_records")));
-  return keyValues(rows);
+  std::string out = keyValues(rows);
+  if (auto p = r.find("policy"); p != r.end() && p->is_object()) out += policyWarningLines(*p);
+  return out;
 }
 
 // The remedies of the non-ready devices in a list, one per reason code.
@@ -344,6 +419,8 @@ std::string renderResult(std::string_view cmd, const json& result, std::string_v
   }
   if (cmd == "audit.verify" && result.is_object()) return renderAuditVerify(result);
   if (cmd == "audit.tail" && result.is_array()) return renderAuditTail(result);
+  if (cmd == "policy.show" && result.is_object()) return renderPolicyShow(result);
+  if (cmd == "policy.load" && result.is_object()) return renderPolicyLoad(result, fileLabel);
   // Unknown shape (a newer benchd): still show something faithful.
   return sanitizeForTerminal(result.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
 }
@@ -355,6 +432,14 @@ std::string renderFailure(const json& response, std::string_view fileLabel) {
   if (why != nullptr) out += " " + std::string(why->name);
   out += ": " + field(response, "error") + "\n";
   auto errors = response.find("errors");
+  if (errors != response.end() && errors->is_array() && !errors->empty() &&
+      errors->front().is_string()) {
+    // Policy errors arrive formatted: file:line:column: key.path: message.
+    for (const auto& e : *errors) {
+      out += sanitizeForTerminal(e.get_ref<const std::string&>()) + "\n";
+    }
+    return out;
+  }
   if (errors != response.end() && errors->is_array() && !errors->empty()) {
     out += rowErrorLines(*errors, fileLabel.empty() ? "FILE" : fileLabel, "");
     return out;

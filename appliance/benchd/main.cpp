@@ -3,6 +3,7 @@
 // knows the concrete backends (SQLite store, TLS listener, Unix admin socket) and wires them.
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
@@ -19,6 +20,7 @@
 
 #include "admin/admin_handler.hpp"
 #include "admin/admin_server.hpp"
+#include "benchd/policy_manager.hpp"
 #include "benchd/readiness.hpp"
 #include "config/bench_config.hpp"
 #include "core/log.hpp"
@@ -42,12 +44,16 @@ serves benchctl on a Unix socket.
 
 Options:
   -c, --config FILE   bench.yaml (required)
-  --check-config      validate the configuration and the policy it names, then exit
+  --check-config      validate the configuration and the policy it names (with its
+                      signature), then exit
   --ready-fd N        when ready, write one JSON line (ports, socket, pin) to file descriptor N
                       and close it (for supervisors and tests; systemd gets sd_notify READY=1)
   --log-level LEVEL   debug, info, warn or error (overrides bench.yaml)
   -h, --help          this text
   --version           print the version
+
+Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the policy file (same checks as at
+start; an invalid policy is refused and the active one stays).
 
 Exit status: 0 clean shutdown, 1 runtime failure, 2 invalid configuration or usage.
 )";
@@ -109,15 +115,31 @@ int main(int argc, char** argv) {
     std::cerr << "benchd: invalid configuration:\n" << config.error().message << "\n";
     return 2;
   }
-  auto policy = config->policyFile.empty() ? pb::Result<pb::Policy>(pb::defaultPolicy())
-                                           : pb::loadPolicyFile(config->policyFile);
-  if (!policy.ok()) {
-    std::cerr << "benchd: invalid policy:\n" << policy.error().message << "\n";
+  pb::SystemClock clock;
+  // The policy is checked like any later load: every error, then its signature (bench.yaml
+  // policy.trusted_signers), unless development mode accepts it unsigned.
+  pb::PolicySourceOptions policySource;
+  policySource.policyFile = config->policyFile;
+  policySource.signatureFile = config->policySignature;
+  policySource.trust.allowUnsigned = config->policyAllowUnsigned;
+  auto signers = pb::loadTrustedSigners(config->policyTrustedSigners);
+  if (!signers.ok()) {
+    std::cerr << "benchd: invalid configuration:\n" << signers.error().message << "\n";
+    return 2;
+  }
+  policySource.trust.signers = std::move(*signers);
+  auto activePolicy = pb::loadConfiguredPolicy(policySource, clock);
+  if (!activePolicy.ok()) {
+    std::cerr << "benchd: invalid policy:\n" << activePolicy.error().message << "\n";
     return 2;
   }
   if (checkOnly) {
     std::cout << "benchd: " << configPath << " is valid (bench " << config->benchId << ", policy "
-              << (config->policyFile.empty() ? "built-in defaults" : config->policyFile) << ")\n";
+              << (config->policyFile.empty() ? "built-in defaults" : config->policyFile)
+              << (activePolicy->isUnsigned       ? ", UNSIGNED (development mode)"
+                  : activePolicy->signer.empty() ? ""
+                                                 : ", signed by " + activePolicy->signer)
+              << ")\n";
     return 0;
   }
 
@@ -127,7 +149,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   pb::Logger log(stderr, *level);
-  pb::SystemClock clock;
 
   auto keys = pb::ensureApplianceKeys(config->stateDir, config->tlsCert, config->tlsKey, log);
   if (!keys.ok()) {
@@ -139,11 +160,14 @@ int main(int argc, char** argv) {
     log.error("benchd.store_failed", {{"error", store.error().message}});
     return 1;
   }
-  auto snapshot = pb::makePolicySnapshot(*policy);
+  auto snapshot = activePolicy->snapshot;
   (*store)->setPolicyHash(snapshot->hash);
-  for (const auto& risk : snapshot->policy.riskAcknowledgements) {
-    log.warn("policy.risk_acknowledged", {{"setting", risk}});
+  if (config->policyAllowUnsigned) {
+    log.warn("policy.development_mode",
+             {{"detail", "policy.allow_unsigned is true: unsigned policies are accepted"}});
   }
+  const nlohmann::json policyWarnings = pb::warningsJson(*activePolicy);
+  for (const auto& w : policyWarnings) log.warn("policy.risk", w);
   auto failed = (*store)->failOpenSessions(std::string(pb::reason::kInterruptedByRestart));
   if (!failed.ok()) {
     log.error("benchd.recovery_failed", {{"error", failed.error().message}});
@@ -155,7 +179,12 @@ int main(int argc, char** argv) {
   started.details = {{"version", kVersion},
                      {"bench_id", config->benchId},
                      {"policy", snapshot->policy.name},
+                     {"policy_hash", snapshot->hash},
+                     {"policy_signer", activePolicy->signer},
+                     {"policy_unsigned", activePolicy->isUnsigned},
+                     {"policy_development_mode", config->policyAllowUnsigned},
                      {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
+                     {"risk_warnings", policyWarnings},
                      {"sessions_failed_on_restart", *failed},
                      {"keys_generated", keys->generated}};
   if (auto st = (*store)->appendAudit(started); !st.ok()) {
@@ -204,6 +233,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  pb::PolicyManager policies(**store, clock, log, policySource, *activePolicy,
+                             [&sessions](std::shared_ptr<const pb::PolicySnapshot> next) {
+                               sessions.setPolicy(std::move(next));
+                             });
+
   const auto startedAt = clock.nowUnix();
   // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
   // session that a crash interrupted and the next start will fail as retryable.
@@ -212,20 +246,25 @@ int main(int argc, char** argv) {
     return open.ok() ? static_cast<long>(open->size()) : -1;
   };
   auto status = [&]() {
-    return nlohmann::json{{"bench_id", config->benchId},
-                          {"version", kVersion},
-                          {"started_at", pb::formatUtc(startedAt)},
-                          {"uptime_s", clock.nowUnix() - startedAt},
-                          // The policy loaded at start (there is no reload yet).
-                          {"policy_name", snapshot->policy.name},
-                          {"policy_hash", snapshot->hash},
-                          {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
-                          {"sessions_open", sessions.liveSessions()},
-                          {"sessions_open_in_inventory", openInInventory()},
-                          {"agent_port", *port}};
+    return nlohmann::json{
+        {"bench_id", config->benchId},
+        {"version", kVersion},
+        {"started_at", pb::formatUtc(startedAt)},
+        {"uptime_s", clock.nowUnix() - startedAt},
+        // The active policy (it changes on `policy load` and SIGHUP).
+        {"policy_name", policies.active().snapshot->policy.name},
+        {"policy_hash", policies.active().snapshot->hash},
+        {"risk_acknowledgements", policies.active().snapshot->policy.riskAcknowledgements},
+        {"policy", policies.summary()},
+        {"sessions_open", sessions.liveSessions()},
+        {"sessions_open_in_inventory", openInInventory()},
+        {"agent_port", *port}};
   };
   pb::StoreAdminHandlerOptions hopt;
   hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);
+  hopt.policyCommands = [&policies](const pb::AdminCall& call, const std::string& actor) {
+    return call.cmd == "policy.load" ? policies.load(call.args, actor) : policies.show();
+  };
   pb::StoreAdminHandler handler(**store, clock, status, hopt);
   auto access = pb::AccessControl::create({config->adminGroup, config->readonlyGroup},
                                           std::make_shared<pb::SystemGroupDirectory>());
@@ -243,16 +282,31 @@ int main(int argc, char** argv) {
 
   // Graceful shutdown: stop accepting, give sessions a bounded grace period, then stop.
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  boost::asio::signal_set hup(io, SIGHUP);
   boost::asio::steady_timer grace(io);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
     listener.stop();
     admin.stop();
+    hup.cancel();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
   });
+
+  // SIGHUP re-reads the configured policy with every check; an invalid one leaves the active
+  // policy in place (logged and audited by the PolicyManager).
+  std::function<void()> waitHup = [&]() {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (auto st = policies.reload("signal:SIGHUP"); !st.ok()) {
+        log.error("policy.reload_failed", {{"error", st.error().message}});
+      }
+      waitHup();
+    });
+  };
+  waitHup();
 
   nlohmann::json ready = {{"ready", true},
                           {"bench_id", config->benchId},

@@ -174,6 +174,49 @@ void readSlots(YamlMapReader& root, BenchConfig& cfg) {
   }
 }
 
+// `policy: PATH` (or "") names the file alone; the mapping form adds how it must be signed.
+void readPolicy(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.get("policy");
+  if (node == nullptr) return;
+  if (node->kind != YamlKind::Mapping) {
+    std::string policy;
+    if (root.readString("policy", policy, Presence::Optional, kMaxPathBytes,
+                        /*allowEmpty=*/true) &&
+        !policy.empty()) {
+      readPath(root, "policy", cfg.policyFile, Presence::Optional);
+    }
+    return;
+  }
+  YamlMapReader r(*node, root.pathOf("policy"), root.issues());
+  readPath(r, "file", cfg.policyFile, Presence::Optional);
+  readPath(r, "signature", cfg.policySignature, Presence::Optional);
+  if (const YamlNode* seq = r.getSequence("trusted_signers")) {
+    const std::string path = r.pathOf("trusted_signers");
+    if (seq->items.size() > 64) {
+      root.issues().add(seq->mark, path, "more than 64 keys");
+    } else {
+      std::map<std::string, YamlMark> seen;
+      for (std::size_t i = 0; i < seq->items.size(); ++i) {
+        const std::string itemPath = yamlIndexPath(path, i);
+        auto v = yamlReadString(seq->items[i], itemPath, root.issues(), kMaxPathBytes);
+        if (!v) continue;
+        if (auto problem = pathProblem(*v)) {
+          root.issues().add(seq->items[i].mark, itemPath, *problem + ", got " + yamlQuote(*v));
+        } else if (auto [it, fresh] = seen.emplace(*v, seq->items[i].mark); !fresh) {
+          root.issues().add(seq->items[i].mark, itemPath,
+                            "duplicate of the item at " + where(it->second));
+        } else {
+          cfg.policyTrustedSigners.push_back(*v);
+        }
+      }
+    }
+  }
+  r.readBool("allow_unsigned", cfg.policyAllowUnsigned);
+  if (!cfg.policySignature.empty() && cfg.policyFile.empty()) {
+    r.report("signature", "a signature needs policy.file");
+  }
+}
+
 void applyDefaults(YamlMapReader& root, BenchConfig& cfg) {
   if (cfg.stateDir.empty()) return;  // already reported
   const std::string base = cfg.stateDir == "/" ? "" : cfg.stateDir;
@@ -183,6 +226,9 @@ void applyDefaults(YamlMapReader& root, BenchConfig& cfg) {
       root.report("state_dir", "the default admin socket " + yamlQuote(cfg.adminSocket, 128) +
                                    " is too long for a Unix socket; set admin.socket");
     }
+  }
+  if (!cfg.policyFile.empty() && cfg.policySignature.empty()) {
+    cfg.policySignature = cfg.policyFile + ".sig";
   }
   if (cfg.tlsCert.empty()) cfg.tlsCert = base + "/keys/agent-tls.crt";
   if (cfg.tlsKey.empty()) cfg.tlsKey = base + "/keys/agent-tls.key";
@@ -226,11 +272,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
         cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
       r.report("log_level", "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
     }
-    std::string policy;
-    if (r.readString("policy", policy, Presence::Optional, kMaxPathBytes, /*allowEmpty=*/true) &&
-        !policy.empty()) {
-      readPath(r, "policy", cfg.policyFile, Presence::Optional);
-    }
+    readPolicy(r, cfg);
     readListener(r, cfg);
     readAdmin(r, cfg);
     readTls(r, cfg);

@@ -24,13 +24,16 @@ struct BenchConfig {
   std::string listenAddress = "0.0.0.0";  // agent_listener.address, IPv4/IPv6 literal
   std::uint16_t listenPort = 8443;        // agent_listener.port; 0 = ephemeral
   std::string adminSocket;                // admin.socket, default <state_dir>/admin.sock
-  std::string adminGroup;     // admin.group: may change things (root always may); "" = root only
-  std::string readonlyGroup;  // admin.readonly_group: may look; "" = nobody else
-  std::string tlsCert;        // tls.cert, default <state_dir>/keys/agent-tls.crt
-  std::string tlsKey;         // tls.key, default <state_dir>/keys/agent-tls.key
-  std::string policyFile;     // policy: absolute path; "" = built-in secure defaults
-  std::uint32_t maxFrameBytes = 1048576;    // limits.max_frame_bytes, 1 KiB..16 MiB
-  std::uint32_t ioTimeoutMs = 10000;        // limits.io_timeout_ms
+  std::string adminGroup;       // admin.group: may change things (root always may); "" = root only
+  std::string readonlyGroup;    // admin.readonly_group: may look; "" = nobody else
+  std::string tlsCert;          // tls.cert, default <state_dir>/keys/agent-tls.crt
+  std::string tlsKey;           // tls.key, default <state_dir>/keys/agent-tls.key
+  std::string policyFile;       // policy (string) or policy.file: absolute path; "" = built-in
+  std::string policySignature;  // policy.signature: absolute path; default <policy file>.sig
+  std::vector<std::string> policyTrustedSigners;  // policy.trusted_signers: Ed25519 PEM keys
+  bool policyAllowUnsigned = false;       // policy.allow_unsigned: development mode, warned loudly
+  std::uint32_t maxFrameBytes = 1048576;  // limits.max_frame_bytes, 1 KiB..16 MiB
+  std::uint32_t ioTimeoutMs = 10000;      // limits.io_timeout_ms
   std::uint32_t handshakeTimeoutMs = 5000;  // limits.handshake_timeout_ms
   std::uint32_t sessionTimeoutMs = 300000;  // limits.session_timeout_ms
   std::uint32_t maxSessions = 512;          // limits.max_sessions

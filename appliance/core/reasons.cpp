@@ -105,6 +105,14 @@ constexpr std::array kReasons{
     Reason{kAdminConflict, "admin_conflict",
            "The request conflicts with the device's current state.",
            "Check `benchctl device show ID`; the message says what state blocks the request."},
+    Reason{kPolicyInvalid, "policy_invalid",
+           "The policy file has errors, so none of it was loaded; the active policy stays.",
+           "Fix every FILE:LINE:COLUMN error listed (`benchctl policy validate FILE` checks "
+           "offline), sign the file again and load it."},
+    Reason{kPolicySignature, "policy_signature",
+           "The policy is not signed, or its signature does not verify with a trusted signer key.",
+           "Sign the exact file with `benchctl policy sign FILE --key KEY` using a key listed in "
+           "bench.yaml policy.trusted_signers, and pass the signature with --sig."},
 };
 }  // namespace
 

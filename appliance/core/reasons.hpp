@@ -54,6 +54,8 @@ inline constexpr std::string_view kAdminUnauthorised = "PB-9501";
 inline constexpr std::string_view kAdminBadRequest = "PB-9502";
 inline constexpr std::string_view kAdminNotFound = "PB-9503";
 inline constexpr std::string_view kAdminConflict = "PB-9504";
+inline constexpr std::string_view kPolicyInvalid = "PB-9510";
+inline constexpr std::string_view kPolicySignature = "PB-9511";
 }  // namespace reason
 
 // Every known reason, ordered by code.

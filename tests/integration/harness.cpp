@@ -189,7 +189,8 @@ bool Benchd::start() {
       << options_.limitsYaml;
   if (!options_.policyYaml.empty()) {
     writeFile(stateDir_ + "/policy.yaml", options_.policyYaml);
-    cfg << "policy: " << stateDir_ << "/policy.yaml\n";
+    // Tests load unsigned policies: development mode (policy.allow_unsigned).
+    cfg << "policy:\n  file: " << stateDir_ << "/policy.yaml\n  allow_unsigned: true\n";
   }
   cfg << options_.extraConfig;
   writeFile(configPath(), cfg.str());

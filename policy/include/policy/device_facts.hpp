@@ -18,13 +18,13 @@
 namespace pb {
 
 struct FirmwareFacts {
-  std::string biosVendor;   // /sys/class/dmi/id/bios_vendor
-  std::string biosVersion;  // /sys/class/dmi/id/bios_version
-  std::string meFirmwareVersion;          // /sys/class/mei/mei0/fw_ver, first line "a.b.c.d"
-  std::optional<bool> secureBoot;         // efivarfs SecureBoot-8be4df61-…
-  std::optional<bool> setupMode;          // efivarfs SetupMode-8be4df61-…
-  std::optional<bool> tpmPresent;         // /sys/class/tpm/tpm0
-  std::string tpmVersion;                 // "2.0" from tpm_version_major
+  std::string biosVendor;          // /sys/class/dmi/id/bios_vendor
+  std::string biosVersion;         // /sys/class/dmi/id/bios_version
+  std::string meFirmwareVersion;   // /sys/class/mei/mei0/fw_ver, first line "a.b.c.d"
+  std::optional<bool> secureBoot;  // efivarfs SecureBoot-8be4df61-…
+  std::optional<bool> setupMode;   // efivarfs SetupMode-8be4df61-…
+  std::optional<bool> tpmPresent;  // /sys/class/tpm/tpm0
+  std::string tpmVersion;          // "2.0" from tpm_version_major
   std::vector<std::pair<std::string, std::string>> firmwareAttributes;  // name -> current_value
 };
 
@@ -54,7 +54,7 @@ struct AmtFacts {
   std::string configServerAddress;                 // GetConfigServerData
   std::uint16_t configServerPort = 0;
   std::string configServerFqdn;
-  std::optional<bool> solEnabled;   // GetRedirectionState / security parameters
+  std::optional<bool> solEnabled;  // GetRedirectionState / security parameters
   std::optional<bool> iderEnabled;
   std::optional<bool> kvmEnabled;
   std::optional<bool> tlsEnabled;
@@ -65,14 +65,14 @@ struct AmtFacts {
 // The attestation verifier's conclusions (issue 3) in the form policy checks need.
 struct TpmFacts {
   bool present = false;
-  std::string readiness;  // "ready" | "disabled" | "not_ready" | "lockout" | "absent"
+  std::string readiness;        // "ready" | "disabled" | "not_ready" | "lockout" | "absent"
   bool hardwareBacked = false;  // KeySignTest proved the AK signs in the TPM
   std::string ekAlgorithm;      // "rsa2048" | "ecc_nist_p256" | …
   std::string akAlgorithm;
-  std::string ekSha256;         // hash of the EK public area: the device identity
+  std::string ekSha256;  // hash of the EK public area: the device identity
   std::string pcrBank;
   std::vector<std::pair<std::uint32_t, std::string>> quotedPcrs;  // verified values
-  std::optional<bool> secureBootFromLog;  // from the replayed event log
+  std::optional<bool> secureBootFromLog;                          // from the replayed event log
 };
 
 struct DeviceFacts {

@@ -14,15 +14,30 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/result.hpp"
 
 namespace pb {
+
+// A period (UTC, seconds since the epoch, start inclusive, end exclusive) in which devices may
+// enrol on this bench, on top of each device's own register window.
+struct EnrollmentWindow {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+};
+
+// What admission does with a device whose serial is registered with another SMBIOS UUID (or,
+// after attestation, another EK).
+enum class IdentityMismatchAction { Quarantine, Block };
 
 struct EnrollmentPolicy {
   bool requirePreRegistration = true;  // secure default
   bool requireApprovalFirstEnrollment = false;
   bool requireApprovalReEnrollment = true;  // secure default
   std::uint32_t approvalTtlHours = 24;      // 1..720
+  std::vector<EnrollmentWindow> windows;    // empty = no bench-wide window (register windows apply)
+  IdentityMismatchAction onIdentityMismatch = IdentityMismatchAction::Quarantine;
 };
 
 // Added to the appliance's built-in lists of placeholder identities ("To Be Filled By O.E.M.",
@@ -46,16 +61,16 @@ struct GoldenPcrs {
 struct TpmPolicy {
   std::string manufacturerRootsDir;          // directory of PEM roots (required unless no TPM)
   std::string manufacturerIntermediatesDir;  // optional directory of PEM intermediates
-  std::vector<std::string> allowedEkAlgorithms{"rsa2048", "ecc_nist_p256"};
+  std::vector<std::string> allowedEkAlgorithms{"ecc_nist_p256", "rsa2048"};  // sorted
   std::vector<std::string> allowedAkAlgorithms{"ecc_nist_p256", "rsa2048"};
   std::string akAlgorithm = "ecc_nist_p256";  // what the agent is asked to create
   std::string pcrBank = "sha256";             // sha1 | sha256 | sha384
   std::vector<std::uint32_t> pcrSelection{0, 1, 2, 3, 4, 5, 6, 7};
-  std::vector<GoldenPcrs> goldenPcrs;        // per model; models not listed: no golden check
-  bool requireSecureBoot = true;             // secure default
-  bool requireHardwareBackedKeys = true;     // secure default (acknowledge_risk to turn off)
-  NoTpmAction noTpm = NoTpmAction::Block;    // secure default
-  std::uint32_t nonceLifetimeSeconds = 60;   // 5..600
+  std::vector<GoldenPcrs> goldenPcrs;       // per model; models not listed: no golden check
+  bool requireSecureBoot = true;            // secure default
+  bool requireHardwareBackedKeys = true;    // secure default (acknowledge_risk to turn off)
+  NoTpmAction noTpm = NoTpmAction::Block;   // secure default
+  std::uint32_t nonceLifetimeSeconds = 60;  // 5..600
 };
 
 struct AmtThumbprint {
@@ -72,11 +87,19 @@ struct MeFirmwareMinimum {
 
 enum class AmtRequirement { Required, Forbidden, Optional };
 
+// Vocabularies shared by the loader, the schema and the checks.
+std::string_view toString(NoTpmAction a);
+std::string_view toString(AmtRequirement r);
+std::string_view toString(IdentityMismatchAction a);
+
 struct AmtPolicy {
   AmtRequirement presence = AmtRequirement::Optional;
   std::vector<AmtThumbprint> allowedThumbprints;  // only these may be active
-  std::vector<std::string> expectedProvisioningStates{"pre"};  // pre | in | post
-  std::vector<std::string> expectedControlModes{"none", "acm"};  // none | client | acm
+  // Lower-case hex SHA-256 (64) or SHA-384 (96) hashes that must never be active (vendor
+  // defaults an attacker can buy a certificate under); none may also be allowed.
+  std::vector<std::string> forbiddenThumbprints;
+  std::vector<std::string> expectedProvisioningStates{"pre"};    // pre | in | post
+  std::vector<std::string> expectedControlModes{"acm", "none"};  // none | client | acm, sorted
   std::string dnsSuffix;  // internal PKI DNS suffix; empty = check reports missing policy
   std::vector<std::string> forbiddenProvisioningServers{"ProvisionServer"};
   std::vector<std::uint16_t> forbiddenProvisioningPorts{9971};
@@ -89,8 +112,8 @@ struct AmtPolicy {
 };
 
 struct SecretRule {
-  std::string name;          // "disk_recovery_key", "wifi_psk", "local_admin_password", …
-  std::string kind;          // "random_bytes" | "password" | "recovery_key"
+  std::string name;           // "disk_recovery_key", "wifi_psk", "local_admin_password", …
+  std::string kind;           // "random_bytes" | "password" | "recovery_key"
   std::uint32_t length = 32;  // bytes or characters depending on kind
   bool sealToTpm = true;      // device-bound part sealed to the TPM
   bool humanPart = false;     // delivered out of band to the owner
@@ -100,7 +123,8 @@ struct CredentialsPolicy {
   std::vector<SecretRule> secrets;
   std::uint32_t tokenLifetimeMinutes = 15;  // 1..1440
   std::string escrowRecipientKey;           // path to a PEM public key; empty = no escrow
-  std::vector<std::string> deliveryChannels{"email"};  // email | print | kiosk_qr (kiosk_qr never shows secrets)
+  std::vector<std::string> deliveryChannels{
+      "email"};  // email | print | kiosk_qr (kiosk_qr never shows secrets)
 };
 
 struct KioskPolicy {
@@ -124,6 +148,17 @@ struct Policy {
 
 inline constexpr std::size_t kMaxPolicyBytes = 1024 * 1024;
 
+// A weakened setting of a loaded policy: what it is, what attack it re-opens (one sentence, for
+// logs, the audit record, `benchctl status` and the kiosk header) and the admin's reason.
+struct RiskWarning {
+  std::string setting;          // "enrollment.require_pre_registration"
+  std::string attack;           // one sentence
+  std::string acknowledgement;  // the acknowledge_risk text of its mapping
+};
+
+// One entry per weakened setting, in key-path order. Empty for a policy with every secure default.
+std::vector<RiskWarning> riskWarnings(const Policy& policy);
+
 // The built-in policy used when no policy file is configured: secure defaults, tenant "default".
 Policy defaultPolicy();
 
@@ -136,6 +171,8 @@ Result<Policy> loadPolicyFile(const std::string& path);
 // Stable JSON form: keys sorted, no whitespace, lists of identities sorted. Two files that mean
 // the same policy give the same bytes.
 std::string canonicalPolicyJson(const Policy& policy);
+// The same document as a JSON value (keys in the file's spelling, e.g. "tpm.pcr_bank").
+nlohmann::json policyToJson(const Policy& policy);
 // Lower-case hex SHA-256 of canonicalPolicyJson(): the policy's identity in audit records.
 std::string policyHash(const Policy& policy);
 

@@ -82,16 +82,16 @@ TEST(AdminProtocol, RejectsOversizeRequest) {
 }
 
 TEST(AdminProtocol, CommandTableRoles) {
-  for (auto read :
-       {"status", "devices", "device.show", "registry.list", "audit.verify", "audit.tail"}) {
+  for (auto read : {"status", "devices", "device.show", "registry.list", "audit.verify",
+                    "audit.tail", "policy.show"}) {
     ASSERT_NE(findAdminCommand(read), nullptr) << read;
     EXPECT_EQ(findAdminCommand(read)->requiredRole, Role::ReadOnly) << read;
   }
-  for (auto write : {"registry.import", "approve", "block", "unblock"}) {
+  for (auto write : {"registry.import", "approve", "block", "unblock", "policy.load"}) {
     ASSERT_NE(findAdminCommand(write), nullptr) << write;
     EXPECT_EQ(findAdminCommand(write)->requiredRole, Role::Admin) << write;
   }
-  EXPECT_EQ(adminCommands().size(), 10u);
+  EXPECT_EQ(adminCommands().size(), 12u);
   EXPECT_EQ(findAdminCommand("shutdown"), nullptr);
 }
 

@@ -309,3 +309,45 @@ TEST_F(BenchConfigFile, MissingOversizeAndNonRegularFiles) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+TEST(BenchConfigPolicy, StringFormNamesTheFileAndDefaultsTheSignature) {
+  auto r = parseBenchConfig("bench_id: b\nstate_dir: /s\npolicy: /etc/pb/policy.yaml\n", "b.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->policyFile, "/etc/pb/policy.yaml");
+  EXPECT_EQ(r->policySignature, "/etc/pb/policy.yaml.sig");
+  EXPECT_TRUE(r->policyTrustedSigners.empty());
+  EXPECT_FALSE(r->policyAllowUnsigned);  // secure default
+}
+
+TEST(BenchConfigPolicy, MappingForm) {
+  auto r = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\npolicy:\n  file: /etc/pb/p.yaml\n  signature: /etc/pb/p.sig\n"
+      "  trusted_signers: [/etc/pb/alice.pem, /etc/pb/bob.pem]\n  allow_unsigned: true\n",
+      "b.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->policyFile, "/etc/pb/p.yaml");
+  EXPECT_EQ(r->policySignature, "/etc/pb/p.sig");
+  EXPECT_EQ(r->policyTrustedSigners,
+            (std::vector<std::string>{"/etc/pb/alice.pem", "/etc/pb/bob.pem"}));
+  EXPECT_TRUE(r->policyAllowUnsigned);
+}
+
+TEST(BenchConfigPolicy, MappingErrors) {
+  auto r = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\npolicy:\n  signature: /p.sig\n"
+      "  trusted_signers: [keys/a.pem, /a.pem, /a.pem]\n  allow_unsigned: yes\n  fil: /x\n",
+      "b.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "b.yaml:4:14: policy.signature: a signature needs policy.file\n"
+            "b.yaml:5:21: policy.trusted_signers[0]: must be an absolute path, got 'keys/a.pem'\n"
+            "b.yaml:5:41: policy.trusted_signers[2]: duplicate of the item at line 5, column 33\n"
+            "b.yaml:6:19: policy.allow_unsigned: expected true or false, got 'yes'\n"
+            "b.yaml:7:3: policy.fil: unknown key (did you mean 'file'?)");
+}
+
+}  // namespace
+}  // namespace pb

@@ -55,17 +55,21 @@ TEST(Policy, RelaxedExampleLoadsWithAcknowledgements) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->enrollment.requirePreRegistration);
   EXPECT_FALSE(r->enrollment.requireApprovalReEnrollment);
-  EXPECT_EQ(r->riskAcknowledgements.size(), 2u);
+  EXPECT_EQ(r->riskAcknowledgements.size(), 5u);
   EXPECT_EQ(r->identity.extraBogusSerials,
             (std::vector<std::string>{"0123456789", "Default string"}));
 }
 
 TEST(Policy, CanonicalJsonIsSortedWithoutWhitespace) {
-  EXPECT_EQ(canonicalPolicyJson(defaultPolicy()),
-            R"({"enrollment":{"approval_ttl_hours":24,"require_first_enrollment_approval":false,)"
-            R"("require_pre_registration":true,"require_re_enrollment_approval":true},)"
-            R"("identity":{"bogus_serials":[],"bogus_uuids":[]},"name":"default",)"
-            R"("risk_acknowledgements":[],"tenant":{"id":"default","name":"Default tenant"}})");
+  const std::string j = canonicalPolicyJson(defaultPolicy());
+  EXPECT_EQ(j.find_first_of("\n"), std::string::npos) << j;
+  EXPECT_EQ(j.find(": "), std::string::npos) << j;
+  EXPECT_EQ(j.rfind(R"({"amt":{)", 0), 0u) << j;  // "amt" sorts first
+  EXPECT_NE(j.find(R"("enrollment":{"approval_ttl_hours":24,"on_identity_mismatch":"quarantine",)"
+                   R"("require_first_enrollment_approval":false,"require_pre_registration":true,)"
+                   R"("require_re_enrollment_approval":true,"windows":[]})"),
+            std::string::npos)
+      << j;
   EXPECT_EQ(policyHash(defaultPolicy()).size(), 64u);
 }
 
