@@ -99,13 +99,13 @@ constexpr std::array kReasons{
     Reason{kAmtControlMode, "amt_control_mode",
            "Intel AMT runs in a control mode the policy does not allow.",
            "Unprovision AMT in MEBx and reconnect; the bench activates it in the allowed mode."},
-    Reason{kAmtForeignThumbprint, "amt_foreign_thumbprint",
-           "Intel AMT trusts provisioning certificates from roots the policy does not allow "
-           "(default external CA hashes are active).",
-           "Reflash with the organisation's custom firmware image (external CA hashes disabled), or "
-           "deactivate them in MEBx > Manage Hashes."},
-    Reason{kAmtSha1Hash, "amt_sha1_hash",
-           "Intel AMT has an active SHA-1 trusted-root hash.",
+    Reason{
+        kAmtForeignThumbprint, "amt_foreign_thumbprint",
+        "Intel AMT trusts provisioning certificates from roots the policy does not allow "
+        "(default external CA hashes are active).",
+        "Reflash with the organisation's custom firmware image (external CA hashes disabled), or "
+        "deactivate them in MEBx > Manage Hashes."},
+    Reason{kAmtSha1Hash, "amt_sha1_hash", "Intel AMT has an active SHA-1 trusted-root hash.",
            "Deactivate or delete the SHA-1 entry in MEBx > Manage Hashes (ME 16 and later refuse "
            "SHA-1 roots anyway)."},
     Reason{kAmtDnsSuffix, "amt_dns_suffix",

@@ -179,7 +179,8 @@ class Store {
   virtual Result<int> failOpenSessions(const std::string& code) = 0;
 
   // --- check results ---
-  // Not pure, so test doubles that do not care keep compiling; the SQLite store implements them.
+  // Not pure, so test doubles that do not care keep compiling (the defaults record nothing and
+  // find nothing); the SQLite store implements them.
   // One transaction: the rows and one audit record "checks.recorded" (counts and the ids that did
   // not pass). A second run for the same session is PB-9504; an unknown session PB-9503.
   virtual Status recordCheckRun(const CheckRun& run, const std::string& actor);

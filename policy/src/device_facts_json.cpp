@@ -140,7 +140,8 @@ class ObjectReader {
   }
 
   void fail(const std::string& where, std::string_view what) {
-    if (!error_) error_ = makeError(std::string(reason::kFactsMalformed), where + ": " + std::string(what));
+    if (!error_)
+      error_ = makeError(std::string(reason::kFactsMalformed), where + ": " + std::string(what));
   }
   void adopt(const std::optional<Error>& e) {
     if (!error_ && e) error_ = e;
@@ -311,9 +312,8 @@ std::string_view toString(AmtAccess access) {
 json toJson(const DeviceFacts& facts) {
   json out = json::object();
   const IdentityFacts& id = facts.identity;
-  out["identity"] = {{"serial", id.serial},       {"smbios_uuid", id.smbiosUuid},
-                     {"model", id.model},         {"vendor", id.vendor},
-                     {"board_serial", id.boardSerial}, {"macs", id.macs}};
+  out["identity"] = {{"serial", id.serial}, {"smbios_uuid", id.smbiosUuid},   {"model", id.model},
+                     {"vendor", id.vendor}, {"board_serial", id.boardSerial}, {"macs", id.macs}};
   if (facts.firmware) {
     const FirmwareFacts& f = *facts.firmware;
     json attrs = json::array();

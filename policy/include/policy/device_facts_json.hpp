@@ -5,10 +5,10 @@
 // Wire names are snake_case (identity{serial, smbios_uuid, …}, firmware{…}, amt{…, hashes[…]},
 // tpm{…}); every group and every field is optional, and an absent field reads as "not known", so
 // the checks that need it report missing_data. Strict in types, sizes and enumerations: a wrong
-// type, an over-long string, a list over its bound, a malformed hash or an unknown enumeration value
-// is an error naming the field ("facts.amt.hashes[3].hash: not lower-case hex"). Unknown keys are
-// ignored on the wire (a newer agent may add fields, as in the protocol) and rejected in files (a
-// typo in a hand-edited facts file must not silently drop a fact).
+// type, an over-long string, a list over its bound, a malformed hash or an unknown enumeration
+// value is an error naming the field ("facts.amt.hashes[3].hash: not lower-case hex"). Unknown keys
+// are ignored on the wire (a newer agent may add fields, as in the protocol) and rejected in files
+// (a typo in a hand-edited facts file must not silently drop a fact).
 #pragma once
 
 #include <cstddef>
@@ -40,7 +40,8 @@ nlohmann::json toJson(const DeviceFacts& facts);
 Result<DeviceFacts> deviceFactsFromJson(const nlohmann::json& j, FactsMode mode = FactsMode::Wire);
 
 // A facts file's text: the facts object itself, or a whole `{"type":"facts","facts":{…}}` frame
-// as the agent sends it. Bounded (kMaxFactsFileBytes, JSON nesting ≤ 32) and strict (FactsMode::File).
+// as the agent sends it. Bounded (kMaxFactsFileBytes, JSON nesting ≤ 32) and strict
+// (FactsMode::File).
 Result<DeviceFacts> parseFactsText(std::string_view text);
 // Reads (at most kMaxFactsFileBytes, regular files only) and parses `path`.
 Result<DeviceFacts> loadFactsFile(const std::string& path);

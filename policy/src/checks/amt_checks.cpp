@@ -33,7 +33,8 @@ std::string entryName(const AmtHashEntry& e) {
 bool isAllowed(const Policy& policy, const AmtHashEntry& e) {
   return std::any_of(policy.amt.allowedThumbprints.begin(), policy.amt.allowedThumbprints.end(),
                      [&](const AmtThumbprint& t) {
-                       return lowerAscii(t.algorithm) == e.algorithm && lowerAscii(t.hash) == e.hash;
+                       return lowerAscii(t.algorithm) == e.algorithm &&
+                              lowerAscii(t.hash) == e.hash;
                      });
 }
 
@@ -59,13 +60,13 @@ CheckResult checkAmtPresence(const Policy& policy, const DeviceFacts& facts) {
   const AmtRequirement want = policy.amt.presence;
   switch (amtSeen(facts)) {
     case AmtSeen::Unknown: {
-      std::string why = !facts.amt ? "the agent reported no AMT facts"
-                                   : "the AMT state could not be read (" +
-                                         std::string(toString(facts.amt->access)) +
-                                         (facts.amt->accessDetail.empty()
-                                              ? std::string()
-                                              : ": " + facts.amt->accessDetail) +
-                                         ")";
+      std::string why =
+          !facts.amt
+              ? "the agent reported no AMT facts"
+              : "the AMT state could not be read (" + std::string(toString(facts.amt->access)) +
+                    (facts.amt->accessDetail.empty() ? std::string()
+                                                     : ": " + facts.amt->accessDetail) +
+                    ")";
       return missing(id, why);
     }
     case AmtSeen::Present:
@@ -88,7 +89,8 @@ CheckResult checkAmtPresence(const Policy& policy, const DeviceFacts& facts) {
 CheckResult checkProvisioningState(const Policy& policy, const AmtFacts& amt) {
   const auto id = check_id::kAmtProvisioningState;
   const auto& expected = policy.amt.expectedProvisioningStates;
-  if (amt.provisioningState.empty()) return missing(id, "AMT did not report its provisioning state");
+  if (amt.provisioningState.empty())
+    return missing(id, "AMT did not report its provisioning state");
   if (std::find(expected.begin(), expected.end(), amt.provisioningState) == expected.end()) {
     return fail(id, reason::kAmtProvisioningState,
                 "AMT provisioning state is \"" + amt.provisioningState + "\"; the policy expects " +
@@ -203,11 +205,12 @@ CheckResult checkProvisioningServer(const Policy& policy, const AmtFacts& amt) {
   // With nothing configured AMT falls back to "ProvisionServer" and 9971 (§11.1). That matters
   // only while remote configuration may send hellos; unknown counts as may.
   const bool defaultsInUse = amt.remoteConfigurationEnabled.value_or(true);
-  const std::string name = nameSet ? (amt.configServerFqdn.empty() ? amt.configServerAddress
-                                                                   : amt.configServerFqdn)
-                                   : (defaultsInUse ? std::string(kDefaultProvisioningServer) : "");
-  const std::uint16_t port = portSet ? amt.configServerPort
-                                     : (defaultsInUse ? kDefaultProvisioningPort : std::uint16_t{0});
+  const std::string name =
+      nameSet ? (amt.configServerFqdn.empty() ? amt.configServerAddress : amt.configServerFqdn)
+              : (defaultsInUse ? std::string(kDefaultProvisioningServer) : "");
+  const std::uint16_t port = portSet
+                                 ? amt.configServerPort
+                                 : (defaultsInUse ? kDefaultProvisioningPort : std::uint16_t{0});
   std::vector<std::string> problems;
   for (const auto& forbidden : policy.amt.forbiddenProvisioningServers) {
     if (namesForbiddenServer(amt.configServerFqdn, forbidden) ||
@@ -251,7 +254,8 @@ CheckResult checkMeFirmware(const Policy& policy, const DeviceFacts& facts, cons
   const auto it =
       std::find_if(policy.amt.minimumMeFirmware.begin(), policy.amt.minimumMeFirmware.end(),
                    [&](const MeFirmwareMinimum& m) { return m.branch == have.front(); });
-  const std::string versionText = text.substr(text.find(':') == std::string::npos ? 0 : text.find(':') + 1);
+  const std::string versionText =
+      text.substr(text.find(':') == std::string::npos ? 0 : text.find(':') + 1);
   if (it == policy.amt.minimumMeFirmware.end()) {
     return fail(id, reason::kMeFirmwareBranch,
                 "ME firmware " + versionText + " is on branch " + std::to_string(have.front()) +
@@ -259,9 +263,10 @@ CheckResult checkMeFirmware(const Policy& policy, const DeviceFacts& facts, cons
   }
   std::vector<std::uint32_t> want = parseDottedVersion(it->minimum);
   if (want.empty()) {
-    return missing(id, "the policy's minimum for branch " + std::to_string(it->branch) +
-                           " is not a dotted number",
-                   reason::kPolicyIncomplete);
+    return missing(
+        id,
+        "the policy's minimum for branch " + std::to_string(it->branch) + " is not a dotted number",
+        reason::kPolicyIncomplete);
   }
   // Missing trailing components count as 0, so "16.1.30" is below "16.1.30.2307": unproven.
   std::vector<std::uint32_t> a = have;

@@ -25,7 +25,8 @@ CheckResult make(std::string_view id, CheckOutcome outcome, std::string_view cod
   r.outcome = outcome;
   r.code = std::string(code);
   r.message = std::move(message);
-  r.remediation = remediation.empty() && !code.empty() ? remediationFor(code) : std::move(remediation);
+  r.remediation =
+      remediation.empty() && !code.empty() ? remediationFor(code) : std::move(remediation);
   return r;
 }
 
@@ -92,12 +93,18 @@ AmtSeen amtSeen(const DeviceFacts& facts) {
 namespace {
 
 constexpr std::array<std::string_view, 12> kCheckIds{
-    check_id::kAmtPresence,          check_id::kAmtProvisioningState,
-    check_id::kAmtControlMode,       check_id::kAmtThumbprints,
-    check_id::kAmtNoSha1,            check_id::kAmtDnsSuffix,
-    check_id::kAmtRemoteConfiguration, check_id::kAmtProvisioningServer,
-    check_id::kAmtMeFirmware,        check_id::kAmtRedirection,
-    check_id::kFirmwareSecureBoot,   check_id::kTpmPresent,
+    check_id::kAmtPresence,
+    check_id::kAmtProvisioningState,
+    check_id::kAmtControlMode,
+    check_id::kAmtThumbprints,
+    check_id::kAmtNoSha1,
+    check_id::kAmtDnsSuffix,
+    check_id::kAmtRemoteConfiguration,
+    check_id::kAmtProvisioningServer,
+    check_id::kAmtMeFirmware,
+    check_id::kAmtRedirection,
+    check_id::kFirmwareSecureBoot,
+    check_id::kTpmPresent,
 };
 
 }  // namespace
@@ -124,8 +131,9 @@ std::vector<std::uint32_t> parseDottedVersion(std::string_view text) {
 }
 
 CheckResults evaluate(const Policy& policy, const DeviceFacts& facts, const Clock& clock) {
-  (void)clock;  // see evaluate.hpp
-  using namespace checks;  // NOLINT(google-build-using-namespace): the list reads as the check table
+  (void)clock;             // see evaluate.hpp
+  using namespace checks;  // NOLINT(google-build-using-namespace): the list reads as the check
+                           // table
   CheckResults out;
   out.reserve(kCheckIds.size());
   out.push_back(checkAmtPresence(policy, facts));

@@ -49,7 +49,8 @@ TEST(Evaluate, GoodDevicePassesEveryCheckInTheDocumentedOrder) {
   ASSERT_EQ(results.size(), allCheckIds().size());
   for (std::size_t i = 0; i < results.size(); ++i) {
     EXPECT_EQ(results[i].id, allCheckIds()[i]);
-    EXPECT_EQ(results[i].outcome, CheckOutcome::Pass) << results[i].id << ": " << results[i].message;
+    EXPECT_EQ(results[i].outcome, CheckOutcome::Pass)
+        << results[i].id << ": " << results[i].message;
     EXPECT_TRUE(results[i].code.empty());
   }
   EXPECT_TRUE(allPassed(results));
@@ -65,14 +66,13 @@ TEST(Evaluate, NoFactsAtAllIsMissingDataEverywhere) {
 
 TEST(AmtPresence, PassFailMissing) {
   using check_id::kAmtPresence;
-  expectOutcome(evalOne(kAmtPresence, [](Policy& p, DeviceFacts&) {
-                  p.amt.presence = AmtRequirement::Required;
-                }),
+  expectOutcome(evalOne(kAmtPresence,
+                        [](Policy& p, DeviceFacts&) { p.amt.presence = AmtRequirement::Required; }),
                 CheckOutcome::Pass, "");
-  expectOutcome(evalOne(kAmtPresence, [](Policy& p, DeviceFacts&) {
-                  p.amt.presence = AmtRequirement::Forbidden;
-                }),
-                CheckOutcome::Fail, reason::kAmtPresence);
+  expectOutcome(
+      evalOne(kAmtPresence,
+              [](Policy& p, DeviceFacts&) { p.amt.presence = AmtRequirement::Forbidden; }),
+      CheckOutcome::Fail, reason::kAmtPresence);
   expectOutcome(evalOne(kAmtPresence,
                         [](Policy& p, DeviceFacts& f) {
                           p.amt.presence = AmtRequirement::Required;
@@ -112,10 +112,11 @@ TEST(AmtPresence, AbsentAmtPassesOptionalAndFailsClosedWhenRequired) {
 
 TEST(AmtProvisioningState, PassFailMissing) {
   using check_id::kAmtProvisioningState;
-  expectOutcome(evalOne(kAmtProvisioningState, [](Policy& p, DeviceFacts& f) {
-                  p.amt.expectedProvisioningStates = {"pre", "post"};
-                  f.amt->provisioningState = "post";
-                }),
+  expectOutcome(evalOne(kAmtProvisioningState,
+                        [](Policy& p, DeviceFacts& f) {
+                          p.amt.expectedProvisioningStates = {"pre", "post"};
+                          f.amt->provisioningState = "post";
+                        }),
                 CheckOutcome::Pass, "");
   auto r = evalOne(kAmtProvisioningState,
                    [](Policy&, DeviceFacts& f) { f.amt->provisioningState = "in"; });
@@ -128,13 +129,15 @@ TEST(AmtProvisioningState, PassFailMissing) {
 
 TEST(AmtControlMode, PassFailMissing) {
   using check_id::kAmtControlMode;
-  expectOutcome(evalOne(kAmtControlMode, [](Policy&, DeviceFacts& f) { f.amt->controlMode = "acm"; }),
-                CheckOutcome::Pass, "");
+  expectOutcome(
+      evalOne(kAmtControlMode, [](Policy&, DeviceFacts& f) { f.amt->controlMode = "acm"; }),
+      CheckOutcome::Pass, "");
   expectOutcome(
       evalOne(kAmtControlMode, [](Policy&, DeviceFacts& f) { f.amt->controlMode = "client"; }),
       CheckOutcome::Fail, reason::kAmtControlMode);
-  expectOutcome(evalOne(kAmtControlMode, [](Policy&, DeviceFacts& f) { f.amt->controlMode.clear(); }),
-                CheckOutcome::MissingData, reason::kCheckMissingData);
+  expectOutcome(
+      evalOne(kAmtControlMode, [](Policy&, DeviceFacts& f) { f.amt->controlMode.clear(); }),
+      CheckOutcome::MissingData, reason::kCheckMissingData);
 }
 
 TEST(AmtThumbprints, ActiveDefaultsAreNamedInTheFailure) {
@@ -143,9 +146,10 @@ TEST(AmtThumbprints, ActiveDefaultsAreNamedInTheFailure) {
     f.amt->hashes[1].isActive = true;
   });
   expectOutcome(r, CheckOutcome::Fail, reason::kAmtForeignThumbprint);
-  EXPECT_EQ(r.message,
-            "Default external CA thumbprints are active in AMT (Go Daddy Class 2 CA, VeriSign Class "
-            "3 Primary CA-G5) — reflash with the custom firmware image");
+  EXPECT_EQ(
+      r.message,
+      "Default external CA thumbprints are active in AMT (Go Daddy Class 2 CA, VeriSign Class "
+      "3 Primary CA-G5) — reflash with the custom firmware image");
 }
 
 TEST(AmtThumbprints, UnknownCustomEntryFailsAndAllowedMatchIsCaseInsensitive) {
@@ -157,13 +161,15 @@ TEST(AmtThumbprints, UnknownCustomEntryFailsAndAllowedMatchIsCaseInsensitive) {
             std::string::npos);
   expectOutcome(evalOne(check_id::kAmtThumbprints,
                         [](Policy& p, DeviceFacts&) {
-                          for (char& c : p.amt.allowedThumbprints[0].hash) c = static_cast<char>(std::toupper(c));
+                          for (char& c : p.amt.allowedThumbprints[0].hash)
+                            c = static_cast<char>(std::toupper(c));
                         }),
                 CheckOutcome::Pass, "");
   // Same hash under another algorithm label is not the allowed entry.
-  expectOutcome(evalOne(check_id::kAmtThumbprints,
-                        [](Policy& p, DeviceFacts&) { p.amt.allowedThumbprints[0].algorithm = "sha384"; }),
-                CheckOutcome::Fail, reason::kAmtForeignThumbprint);
+  expectOutcome(
+      evalOne(check_id::kAmtThumbprints,
+              [](Policy& p, DeviceFacts&) { p.amt.allowedThumbprints[0].algorithm = "sha384"; }),
+      CheckOutcome::Fail, reason::kAmtForeignThumbprint);
 }
 
 TEST(AmtThumbprints, NothingActiveWarnsEmptyTableIsMissing) {
@@ -178,7 +184,8 @@ TEST(AmtThumbprints, NothingActiveWarnsEmptyTableIsMissing) {
 TEST(AmtThumbprints, LongListsAreCut) {
   auto r = evalOne(check_id::kAmtThumbprints, [](Policy&, DeviceFacts& f) {
     for (int i = 0; i < 20; ++i) {
-      f.amt->hashes.push_back({"CA " + std::to_string(i), "sha256", std::string(64, 'd'), true, true});
+      f.amt->hashes.push_back(
+          {"CA " + std::to_string(i), "sha256", std::string(64, 'd'), true, true});
     }
   });
   EXPECT_NE(r.message.find("CA 7 and 12 more"), std::string::npos) << r.message;
@@ -187,11 +194,12 @@ TEST(AmtThumbprints, LongListsAreCut) {
 TEST(AmtNoSha1, PassFailMissing) {
   using check_id::kAmtNoSha1;
   // An inactive SHA-1 entry is fine.
-  expectOutcome(evalOne(kAmtNoSha1,
-                        [](Policy&, DeviceFacts& f) {
-                          f.amt->hashes.push_back({"Old", "sha1", std::string(40, 'a'), true, false});
-                        }),
-                CheckOutcome::Pass, "");
+  expectOutcome(
+      evalOne(kAmtNoSha1,
+              [](Policy&, DeviceFacts& f) {
+                f.amt->hashes.push_back({"Old", "sha1", std::string(40, 'a'), true, false});
+              }),
+      CheckOutcome::Pass, "");
   auto r = evalOne(kAmtNoSha1, [](Policy&, DeviceFacts& f) {
     f.amt->hashes.push_back({"Old", "sha1", std::string(40, 'a'), true, true});
   });
@@ -203,9 +211,9 @@ TEST(AmtNoSha1, PassFailMissing) {
 
 TEST(AmtDnsSuffix, PassFailMissingAndPolicyIncomplete) {
   using check_id::kAmtDnsSuffix;
-  expectOutcome(
-      evalOne(kAmtDnsSuffix, [](Policy&, DeviceFacts& f) { f.amt->dnsSuffix = "Prov.Corp.Example."; }),
-      CheckOutcome::Pass, "");
+  expectOutcome(evalOne(kAmtDnsSuffix,
+                        [](Policy&, DeviceFacts& f) { f.amt->dnsSuffix = "Prov.Corp.Example."; }),
+                CheckOutcome::Pass, "");
   expectOutcome(
       evalOne(kAmtDnsSuffix, [](Policy&, DeviceFacts& f) { f.amt->dnsSuffix = "evil.example"; }),
       CheckOutcome::Fail, reason::kAmtDnsSuffix);
@@ -276,11 +284,13 @@ TEST(AmtProvisioningServer, DefaultsCountWhileRemoteConfigurationMaySendHellos) 
 
 TEST(AmtMeFirmware, PassFailBranchMissing) {
   using check_id::kAmtMeFirmware;
-  expectOutcome(evalOne(kAmtMeFirmware,
-                        [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "16.1.31.0"; }),
-                CheckOutcome::Pass, "");
-  auto old = evalOne(kAmtMeFirmware,
-                     [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "0:16.1.25.1865"; });
+  expectOutcome(
+      evalOne(kAmtMeFirmware,
+              [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "16.1.31.0"; }),
+      CheckOutcome::Pass, "");
+  auto old = evalOne(kAmtMeFirmware, [](Policy&, DeviceFacts& f) {
+    f.firmware->meFirmwareVersion = "0:16.1.25.1865";
+  });
   expectOutcome(old, CheckOutcome::Fail, reason::kMeFirmwareOutdated);
   EXPECT_EQ(old.message,
             "ME firmware 16.1.25.1865 is older than the policy minimum 16.1.30.2307 for branch 16");
@@ -288,9 +298,10 @@ TEST(AmtMeFirmware, PassFailBranchMissing) {
   expectOutcome(evalOne(kAmtMeFirmware,
                         [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "16.1.30"; }),
                 CheckOutcome::Fail, reason::kMeFirmwareOutdated);
-  expectOutcome(evalOne(kAmtMeFirmware,
-                        [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "15.0.41.2158"; }),
-                CheckOutcome::Fail, reason::kMeFirmwareBranch);
+  expectOutcome(
+      evalOne(kAmtMeFirmware,
+              [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "15.0.41.2158"; }),
+      CheckOutcome::Fail, reason::kMeFirmwareBranch);
   // Falls back to GetCodeVersions when sysfs has nothing.
   expectOutcome(evalOne(kAmtMeFirmware,
                         [](Policy&, DeviceFacts& f) {
@@ -308,8 +319,9 @@ TEST(AmtMeFirmware, PassFailBranchMissing) {
   expectOutcome(evalOne(kAmtMeFirmware,
                         [](Policy&, DeviceFacts& f) { f.firmware->meFirmwareVersion = "sixteen"; }),
                 CheckOutcome::MissingData, reason::kCheckMissingData);
-  expectOutcome(evalOne(kAmtMeFirmware, [](Policy& p, DeviceFacts&) { p.amt.minimumMeFirmware.clear(); }),
-                CheckOutcome::MissingData, reason::kPolicyIncomplete);
+  expectOutcome(
+      evalOne(kAmtMeFirmware, [](Policy& p, DeviceFacts&) { p.amt.minimumMeFirmware.clear(); }),
+      CheckOutcome::MissingData, reason::kPolicyIncomplete);
 }
 
 TEST(ParseDottedVersion, StrictNumbers) {
@@ -339,8 +351,9 @@ TEST(AmtRedirection, PassFailMissing) {
   });
   expectOutcome(r, CheckOutcome::Fail, reason::kAmtRedirection);
   EXPECT_EQ(r.message, "AMT redirection the policy does not allow is enabled: SOL, KVM");
-  expectOutcome(evalOne(kAmtRedirection, [](Policy&, DeviceFacts& f) { f.amt->iderEnabled.reset(); }),
-                CheckOutcome::MissingData, reason::kCheckMissingData);
+  expectOutcome(
+      evalOne(kAmtRedirection, [](Policy&, DeviceFacts& f) { f.amt->iderEnabled.reset(); }),
+      CheckOutcome::MissingData, reason::kCheckMissingData);
   // A forbidden feature that is on outranks one that is unknown.
   expectOutcome(evalOne(kAmtRedirection,
                         [](Policy&, DeviceFacts& f) {
@@ -352,39 +365,42 @@ TEST(AmtRedirection, PassFailMissing) {
 
 TEST(FirmwareSecureBoot, PassFailWarnMissing) {
   using check_id::kFirmwareSecureBoot;
-  expectOutcome(evalOne(kFirmwareSecureBoot,
-                        [](Policy&, DeviceFacts& f) { f.firmware->secureBoot = false; }),
-                CheckOutcome::Fail, reason::kSecureBootOff);
-  expectOutcome(evalOne(kFirmwareSecureBoot,
-                        [](Policy&, DeviceFacts& f) { f.firmware->setupMode = true; }),
-                CheckOutcome::Fail, reason::kSecureBootSetupMode);
+  expectOutcome(
+      evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->secureBoot = false; }),
+      CheckOutcome::Fail, reason::kSecureBootOff);
+  expectOutcome(
+      evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->setupMode = true; }),
+      CheckOutcome::Fail, reason::kSecureBootSetupMode);
   expectOutcome(evalOne(kFirmwareSecureBoot,
                         [](Policy& p, DeviceFacts& f) {
                           p.tpm.requireSecureBoot = false;
                           f.firmware->secureBoot = false;
                         }),
                 CheckOutcome::Warn, reason::kSecureBootOff);
-  expectOutcome(evalOne(kFirmwareSecureBoot,
-                        [](Policy&, DeviceFacts& f) { f.firmware->setupMode.reset(); }),
-                CheckOutcome::MissingData, reason::kCheckMissingData);
+  expectOutcome(
+      evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->setupMode.reset(); }),
+      CheckOutcome::MissingData, reason::kCheckMissingData);
   expectOutcome(evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware.reset(); }),
                 CheckOutcome::MissingData, reason::kCheckMissingData);
 }
 
 TEST(TpmPresent, PassFailWarnMissing) {
   using check_id::kTpmPresent;
-  expectOutcome(evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent = false; }),
-                CheckOutcome::Fail, reason::kTpmNotReady);
+  expectOutcome(
+      evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent = false; }),
+      CheckOutcome::Fail, reason::kTpmNotReady);
   expectOutcome(evalOne(kTpmPresent,
                         [](Policy& p, DeviceFacts& f) {
                           p.tpm.noTpm = NoTpmAction::Allow;
                           f.firmware->tpmPresent = false;
                         }),
                 CheckOutcome::Warn, reason::kTpmNotReady);
-  expectOutcome(evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmVersion = "1.2"; }),
-                CheckOutcome::Fail, reason::kTpmNotReady);
-  expectOutcome(evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent.reset(); }),
-                CheckOutcome::MissingData, reason::kCheckMissingData);
+  expectOutcome(
+      evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmVersion = "1.2"; }),
+      CheckOutcome::Fail, reason::kTpmNotReady);
+  expectOutcome(
+      evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent.reset(); }),
+      CheckOutcome::MissingData, reason::kCheckMissingData);
   // The verifier's facts win over sysfs.
   auto verifier = [](std::string readiness) {
     return [readiness](Policy&, DeviceFacts& f) {
@@ -395,7 +411,8 @@ TEST(TpmPresent, PassFailWarnMissing) {
     };
   };
   expectOutcome(evalOne(kTpmPresent, verifier("ready")), CheckOutcome::Pass, "");
-  expectOutcome(evalOne(kTpmPresent, verifier("lockout")), CheckOutcome::Fail, reason::kTpmNotReady);
+  expectOutcome(evalOne(kTpmPresent, verifier("lockout")), CheckOutcome::Fail,
+                reason::kTpmNotReady);
   expectOutcome(evalOne(kTpmPresent, verifier("")), CheckOutcome::MissingData,
                 reason::kCheckMissingData);
 }

@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "policy/device_facts_json.hpp"
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
+#include "policy/device_facts_json.hpp"
 #include "test_facts.hpp"
 
 namespace pb {
@@ -103,7 +102,8 @@ TEST(FactsJson, RejectsWrongTypesAndValues) {
   EXPECT_EQ(with(json::json_pointer("/amt/access"), "sleepy"), "facts.amt.access: unknown value");
   EXPECT_EQ(with(json::json_pointer("/amt/provisioning_state"), "done"),
             "facts.amt.provisioning_state: unknown value");
-  EXPECT_EQ(with(json::json_pointer("/amt/control_mode"), 2), "facts.amt.control_mode: not a string");
+  EXPECT_EQ(with(json::json_pointer("/amt/control_mode"), 2),
+            "facts.amt.control_mode: not a string");
   EXPECT_EQ(with(json::json_pointer("/amt/config_server_port"), 70000),
             "facts.amt.config_server_port: out of range");
   EXPECT_EQ(with(json::json_pointer("/amt/config_server_port"), -1),
