@@ -16,7 +16,7 @@ inline constexpr std::string_view kDefaultAdminSocket = "/run/provbench/admin.so
 inline constexpr std::string_view kAdminSocketEnv = "PROVBENCH_ADMIN_SOCKET";
 
 struct Invocation {
-  enum class Action { Remote, Reasons, Help, Version };
+  enum class Action { Remote, Reasons, Check, Help, Version };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
@@ -25,8 +25,10 @@ struct Invocation {
   std::string cmd;
   nlohmann::json args = nlohmann::json::object();
   std::string importPath;
-  bool markdown = false;  // reasons --markdown
-  std::string text;       // Help / Version: what to print
+  bool markdown = false;   // reasons --markdown
+  std::string policyPath;  // check --policy
+  std::string factsPath;   // check --facts
+  std::string text;        // Help / Version: what to print
 };
 
 struct UsageError {

@@ -170,14 +170,14 @@ std::string approvalLine(const json& a) {
 std::string renderCheckRun(const json& run) {
   std::string out = "\nChecks";
   if (!run.is_object()) return out + ":\n  none\n";
-  out += " (session " + field(run, "session_id") + ", " + field(run, "recorded_at") +
-         ", policy " + field(run, "policy_hash").substr(0, 12) + "):\n";
+  out += " (session " + field(run, "session_id") + ", " + field(run, "recorded_at") + ", policy " +
+         field(run, "policy_hash").substr(0, 12) + "):\n";
   json results = arrayOrEmpty(run.value("results", json::array()));
   std::vector<std::vector<std::string>> rows;
   std::string fixes;
   for (const auto& c : results) {
-    rows.push_back({field(c, "id"), field(c, "outcome"), orDash(field(c, "code")),
-                    field(c, "message")});
+    rows.push_back(
+        {field(c, "id"), field(c, "outcome"), orDash(field(c, "code")), field(c, "message")});
     if (field(c, "outcome") != "pass" && !field(c, "remediation").empty()) {
       fixes += "  " + field(c, "id") + ": " + field(c, "remediation") + "\n";
     }
