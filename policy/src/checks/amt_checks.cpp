@@ -140,7 +140,9 @@ CheckResult checkThumbprints(const Policy& policy, const AmtFacts& amt) {
              std::string(" thumbprints the policy does not allow are active (") +
              joinLimited(foreignCustom) + ")";
     }
-    msg += " — reflash with the custom firmware image";
+    msg += foreignDefaults.empty()
+               ? " — deactivate them in MEBx or add them to amt.allowed_thumbprints"
+               : " — reflash with the custom firmware image";
     return fail(id, reason::kAmtForeignThumbprint, msg);
   }
   if (allowedActive.empty()) {
