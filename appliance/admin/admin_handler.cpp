@@ -177,6 +177,21 @@ json approvalToJson(const Approval& a) {
               {"consumed_at", timeOrNull(a.consumedAt)}};
 }
 
+json checkRunToJson(const CheckRun& run) {
+  json checks = json::array();
+  for (const auto& c : run.checks) {
+    checks.push_back(json{{"id", c.checkId},
+                          {"outcome", c.outcome},
+                          {"code", c.code},
+                          {"message", c.message},
+                          {"remediation", c.remediation}});
+  }
+  return json{{"session_id", run.sessionId},
+              {"policy_hash", run.policyHash},
+              {"recorded_at", timeOrNull(run.recordedAt)},
+              {"results", std::move(checks)}};
+}
+
 json auditRecordToJson(const AuditRecord& r) {
   return json{{"seq", r.seq},
               {"time", timeOrNull(r.time)},
@@ -317,9 +332,12 @@ json StoreAdminHandler::deviceShow(const json& args) {
   if (!approval) return storeError("device.show", approval.error());
   auto audit = store_.auditForDevice(id, kShowAuditRecords);
   if (!audit) return storeError("device.show", audit.error());
+  auto checks = store_.latestCheckRunForDevice(id);
+  if (!checks) return storeError("device.show", checks.error());
   json out{{"device", deviceToJson(**dev)},
            {"sessions", json::array()},
            {"approval", approval->has_value() ? approvalToJson(**approval) : json(nullptr)},
+           {"checks", checks->has_value() ? checkRunToJson(**checks) : json(nullptr)},
            {"audit", json::array()}};
   for (const auto& s : *sessions) out["sessions"].push_back(sessionToJson(s));
   for (const auto& r : *audit) out["audit"].push_back(auditRecordToJson(r));

@@ -84,6 +84,7 @@ nlohmann::json deviceToJson(const DeviceRecord& d);
 nlohmann::json registryToJson(const DeviceRecord& d);
 nlohmann::json sessionToJson(const SessionRecord& s);
 nlohmann::json approvalToJson(const Approval& a);
+nlohmann::json checkRunToJson(const CheckRun& run);
 nlohmann::json auditRecordToJson(const AuditRecord& r);
 nlohmann::json auditReportToJson(const AuditVerifyReport& r);
 

@@ -77,7 +77,12 @@ constexpr std::array<OptionSpec, 2> kSignOptions{{
     {"--out", "", "FILE", false, "signature file to write (default: FILE.sig)"},
 }};
 
-const std::array<CommandSpec, 18> kCommands{{
+constexpr std::array<OptionSpec, 2> kCheckOptions{{
+    {"--policy", "", "FILE", true, "the policy YAML to try"},
+    {"--facts", "", "FILE", true, "a facts file (bench-agent --dump-facts)"},
+}};
+
+const std::array<CommandSpec, 19> kCommands{{
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
      "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
@@ -121,6 +126,10 @@ const std::array<CommandSpec, 18> kCommands{{
     {"policy sign", "", "FILE", kSignOptions,
      "Sign a policy file (detached Ed25519 signature, base64, over the exact bytes).",
      "Works offline. The file is validated first; an invalid policy is not signed."},
+    {"check", "", "", kCheckOptions, "Evaluate a device's recorded facts against a policy.",
+     "Works offline (no connection to benchd), so a policy can be tried on real devices' facts\n"
+     "before it is loaded. Exits 0 when every check passes (warnings allowed), 1 when one fails\n"
+     "or lacks data, 4 when the policy or the facts file is invalid."},
 }};
 
 constexpr std::array<std::string_view, 4> kGroups{"device", "registry", "audit", "policy"};
@@ -211,7 +220,8 @@ std::string globalHelp() {
          "\nRead commands need the read-only or admin group; import, approve, block, unblock and\n"
          "policy load need the admin group (or root). `benchctl COMMAND --help` describes one "
          "command.\n\n"
-         "Exit codes: 0 ok, 1 the command failed, 2 usage error, 3 cannot reach benchd.\n";
+         "Exit codes: 0 ok, 1 the command failed, 2 usage error, 3 cannot reach benchd,\n"
+         "4 invalid input file (check).\n";
 }
 
 std::string groupHelp(std::string_view group) {
@@ -356,6 +366,15 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
                    : !envSocket.empty() ? std::string(envSocket)
                                         : std::string(kDefaultAdminSocket);
 
+  if (cmd->words == "check") {
+    inv.action = Invocation::Action::Check;
+    inv.policyPath = values.at("--policy");
+    inv.factsPath = values.at("--facts");
+    if (inv.policyPath.empty() || inv.factsPath.empty()) {
+      return error("--policy and --facts need a file");
+    }
+    return inv;
+  }
   if (cmd->words == "reasons") {
     inv.action = Invocation::Action::Reasons;
     inv.markdown = values.contains("--markdown");

@@ -16,7 +16,7 @@ inline constexpr std::string_view kDefaultAdminSocket = "/run/provbench/admin.so
 inline constexpr std::string_view kAdminSocketEnv = "PROVBENCH_ADMIN_SOCKET";
 
 struct Invocation {
-  enum class Action { Remote, Reasons, PolicyTool, Help, Version };
+  enum class Action { Remote, Reasons, PolicyTool, Check, Help, Version };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
@@ -33,6 +33,8 @@ struct Invocation {
   std::string file;     // validate / sign: the policy file
   std::string keyPath;  // sign --key
   std::string outPath;  // keygen --out DIR, sign --out FILE (default FILE.sig)
+  std::string policyPath;  // check --policy
+  std::string factsPath;   // check --facts
   std::string text;     // Help / Version: what to print
 };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // benchctl: the composition root. Parses the command line, reads a register file if one is to be
 // sent, talks to benchd over the admin socket and prints the result. Exit codes: 0 ok, 1 the
-// command failed, 2 usage error, 3 cannot reach benchd.
+// command failed, 2 usage error, 3 cannot reach benchd, 4 invalid input file (offline check).
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,9 +13,11 @@
 
 #include "admin/admin_client.hpp"
 #include "admin/admin_protocol.hpp"
+#include "benchctl/check_command.hpp"
 #include "benchctl/cli.hpp"
 #include "benchctl/policy_tools.hpp"
 #include "benchctl/render.hpp"
+#include "core/clock.hpp"
 #include "core/files.hpp"
 #include "policy/signing.hpp"
 
@@ -108,6 +110,13 @@ int main(int argc, char** argv) {
       std::cout << out.out;
       std::cerr << out.err;
       return out.exitCode;
+    }
+    case pb::Invocation::Action::Check: {
+      const pb::SystemClock clock;
+      auto result = pb::runCheckCommand(inv.policyPath, inv.factsPath, inv.json, clock);
+      std::cout << result.out;
+      std::cerr << result.err;
+      return result.exitCode;
     }
     case pb::Invocation::Action::Remote:
       return runRemote(inv);

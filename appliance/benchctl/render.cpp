@@ -240,6 +240,28 @@ std::string approvalLine(const json& a) {
   return s + ": " + field(a, "reason");
 }
 
+// The latest firmware/AMT check results: one row per check, then what to do about each that did
+// not pass.
+std::string renderCheckRun(const json& run) {
+  std::string out = "\nChecks";
+  if (!run.is_object()) return out + ":\n  none\n";
+  out += " (session " + field(run, "session_id") + ", " + field(run, "recorded_at") + ", policy " +
+         field(run, "policy_hash").substr(0, 12) + "):\n";
+  json results = arrayOrEmpty(run.value("results", json::array()));
+  std::vector<std::vector<std::string>> rows;
+  std::string fixes;
+  for (const auto& c : results) {
+    rows.push_back(
+        {field(c, "id"), field(c, "outcome"), orDash(field(c, "code")), field(c, "message")});
+    if (field(c, "outcome") != "pass" && !field(c, "remediation").empty()) {
+      fixes += "  " + field(c, "id") + ": " + field(c, "remediation") + "\n";
+    }
+  }
+  out += indent(renderTable({"CHECK", "OUTCOME", "CODE", "MESSAGE"}, rows));
+  if (!fixes.empty()) out += "What to do:\n" + fixes;
+  return out;
+}
+
 std::string renderDeviceShow(const json& r) {
   const json& d = r.contains("device") ? r.at("device") : json::object();
   std::vector<std::pair<std::string, std::string>> kv{
@@ -284,6 +306,7 @@ std::string renderDeviceShow(const json& r) {
     out += indent(
         renderTable({"SESSION", "STATE", "CODE", "SLOT", "SOURCE", "STARTED", "STATUS"}, rows));
   }
+  out += renderCheckRun(r.contains("checks") ? r.at("checks") : json(nullptr));
   json audit = arrayOrEmpty(r.value("audit", json::array()));
   out += "\nAudit records (oldest first):\n";
   if (audit.empty()) {

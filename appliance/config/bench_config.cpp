@@ -119,6 +119,15 @@ void readTls(YamlMapReader& root, BenchConfig& cfg) {
   readPath(r, "key", cfg.tlsKey, Presence::Optional);
 }
 
+// amt_provisioning: the bench's own AMT provisioning certificate (appliance/provcert/).
+void readAmtProvisioning(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("amt_provisioning");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("amt_provisioning"), root.issues());
+  readPath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
+  readPath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+}
+
 void readLimits(YamlMapReader& root, BenchConfig& cfg) {
   const YamlNode* node = root.getMapping("limits");
   if (node == nullptr) return;
@@ -277,6 +286,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     readAdmin(r, cfg);
     readTls(r, cfg);
     readLimits(r, cfg);
+    readAmtProvisioning(r, cfg);
     readSlots(r, cfg);
     applyDefaults(r, cfg);
   }  // the reader reports unknown top-level keys here

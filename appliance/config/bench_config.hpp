@@ -40,6 +40,10 @@ struct BenchConfig {
   std::uint32_t maxSessionsPerSource = 8;   // limits.max_sessions_per_source
   std::vector<SlotConfig> slots;            // slots
   std::string logLevel = "info";            // log_level: debug|info|warn|error
+  // amt_provisioning.certificate: PEM of the bench's AMT provisioning certificate ("" = none);
+  // amt_provisioning.crl: the internal CA's CRL (PEM or DER), optional.
+  std::string amtProvisioningCertificate;
+  std::string amtProvisioningCrl;
 };
 
 inline constexpr std::size_t kMaxBenchConfigBytes = 1024 * 1024;

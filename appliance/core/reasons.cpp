@@ -88,6 +88,95 @@ constexpr std::array kReasons{
     Reason{kSessionActive, "session_active",
            "The same device already has a session in progress on the bench.",
            "Disconnect the duplicate; the first session continues."},
+    Reason{kAmtPresence, "amt_presence",
+           "The device's Intel AMT presence does not match what the policy requires.",
+           "Enable or disable AMT in the firmware setup (MEBx) as the policy asks, or use a device "
+           "model that matches the policy."},
+    Reason{kAmtProvisioningState, "amt_provisioning_state",
+           "Intel AMT is in a provisioning state the policy does not expect (for example already "
+           "configured by someone else, or stuck half-way).",
+           "Unprovision AMT (full unprovision in MEBx) and reconnect the device."},
+    Reason{kAmtControlMode, "amt_control_mode",
+           "Intel AMT runs in a control mode the policy does not allow.",
+           "Unprovision AMT in MEBx and reconnect; the bench activates it in the allowed mode."},
+    Reason{
+        kAmtForeignThumbprint, "amt_foreign_thumbprint",
+        "Intel AMT trusts provisioning certificates from roots the policy does not allow "
+        "(default external CA hashes are active).",
+        "Reflash with the organisation's custom firmware image (external CA hashes disabled), or "
+        "deactivate them in MEBx > Manage Hashes."},
+    Reason{kAmtSha1Hash, "amt_sha1_hash", "Intel AMT has an active SHA-1 trusted-root hash.",
+           "Deactivate or delete the SHA-1 entry in MEBx > Manage Hashes (ME 16 and later refuse "
+           "SHA-1 roots anyway)."},
+    Reason{kAmtDnsSuffix, "amt_dns_suffix",
+           "Intel AMT's PKI DNS suffix is not the organisation's internal suffix.",
+           "Set the PKI DNS suffix in MEBx (Remote Setup and Configuration > TLS PKI) to the "
+           "internal suffix."},
+    Reason{kAmtRemoteConfiguration, "amt_remote_configuration",
+           "Intel AMT remote configuration is enabled: it announces itself to any provisioning "
+           "server on the network.",
+           "Disable Remote Configuration in MEBx (TLS PKI > Remote Configuration) or reflash with "
+           "the custom firmware image."},
+    Reason{kAmtProvisioningServer, "amt_provisioning_server",
+           "Intel AMT would look for the default provisioning server name or port, which a rogue "
+           "server can answer.",
+           "Set a custom provisioning server address and port in MEBx, or disable remote "
+           "configuration."},
+    Reason{kMeFirmwareOutdated, "me_firmware_outdated",
+           "The Intel ME firmware is older than the policy's minimum for its branch.",
+           "Update the ME firmware with the vendor's current firmware package, then reconnect."},
+    Reason{kMeFirmwareBranch, "me_firmware_branch",
+           "The policy names no minimum ME firmware for this device's firmware branch.",
+           "Add a minimum for this branch to the policy (amt.minimum_me_firmware) after checking "
+           "the vendor's advisories."},
+    Reason{kAmtRedirection, "amt_redirection",
+           "An AMT redirection feature (serial-over-LAN, IDE-R or KVM) is enabled that the policy "
+           "does not allow.",
+           "Disable the feature in MEBx (or have the bench disable it when provisioning)."},
+    Reason{kAmtInternalRootInactive, "amt_internal_root_inactive",
+           "None of the organisation's own trusted-root hashes is active in Intel AMT.",
+           "Add the internal CA root hash in MEBx or with the custom firmware image; in-band "
+           "admin-control activation needs it."},
+    Reason{kSecureBootOff, "secure_boot_off", "UEFI Secure Boot is off.",
+           "Turn Secure Boot on in the firmware setup and reconnect the device."},
+    Reason{kSecureBootSetupMode, "secure_boot_setup_mode",
+           "UEFI Secure Boot is in Setup Mode: anyone can enrol keys.",
+           "Restore the factory Secure Boot keys in the firmware setup and reconnect the device."},
+    Reason{kTpmNotReady, "tpm_not_ready", "The device has no TPM or its TPM is not ready for use.",
+           "Enable the TPM in the firmware setup (clear it if it is in lockout) and reconnect."},
+    Reason{kAmtHelloRemoteConfiguration, "amt_hello_remote_configuration",
+           "A device sent an Intel AMT hello packet: its remote configuration is enabled.",
+           "Disable remote configuration on that device (MEBx) before provisioning it; the bench "
+           "never provisions from a hello."},
+    Reason{kProvCertExpiring, "provisioning_certificate_expiring",
+           "The bench's AMT provisioning certificate expires within 40 days.",
+           "Order a new provisioning certificate from the internal CA and install it (bench.yaml "
+           "amt_provisioning.certificate)."},
+    Reason{kProvCertExpiringSoon, "provisioning_certificate_expiring_soon",
+           "The bench's AMT provisioning certificate expires within 15 days.",
+           "Install a renewed provisioning certificate now; AMT provisioning stops when it "
+           "expires."},
+    Reason{kProvCertExpired, "provisioning_certificate_expired",
+           "The bench's AMT provisioning certificate has expired (or is not yet valid); it is not "
+           "used.",
+           "Install a current provisioning certificate from the internal CA and restart benchd."},
+    Reason{kProvCertRevoked, "provisioning_certificate_revoked",
+           "The bench's AMT provisioning certificate is listed in the configured CRL; it is not "
+           "used.",
+           "Install a new provisioning certificate from the internal CA and restart benchd."},
+    Reason{kProvCertUnavailable, "provisioning_certificate_unavailable",
+           "The bench's AMT provisioning certificate or its CRL cannot be read or parsed; it is "
+           "not used.",
+           "Check the paths under amt_provisioning in bench.yaml and the files' contents."},
+    Reason{kCheckMissingData, "check_missing_data",
+           "The device did not report a fact a policy check needs, so the check cannot pass.",
+           "Run the agent as root on the bench image; the check's message names the missing "
+           "fact."},
+    Reason{kFactsMalformed, "facts_malformed", "The device's facts report could not be parsed.",
+           "Update bench-agent on the device to the version shipped with this appliance."},
+    Reason{kPolicyIncomplete, "policy_incomplete",
+           "The policy lacks a setting a check needs (for example the internal DNS suffix).",
+           "Complete the policy (see policy/checks/<check id>.md) and load it again."},
     Reason{kInterruptedByRestart, "interrupted_by_restart",
            "The appliance restarted while this device was in progress.",
            "Nothing to fix: reconnect the device (the agent retries by itself)."},

@@ -46,6 +46,32 @@ inline constexpr std::string_view kReEnrollment = "PB-1020";
 inline constexpr std::string_view kUuidMismatch = "PB-1021";
 inline constexpr std::string_view kEkMismatch = "PB-1022";
 inline constexpr std::string_view kSessionActive = "PB-1030";
+// 20xx: firmware and AMT checks (policy/checks/<id>.md), AMT hello findings, the bench's own AMT
+// provisioning certificate
+inline constexpr std::string_view kAmtPresence = "PB-2001";
+inline constexpr std::string_view kAmtProvisioningState = "PB-2002";
+inline constexpr std::string_view kAmtControlMode = "PB-2003";
+inline constexpr std::string_view kAmtForeignThumbprint = "PB-2004";
+inline constexpr std::string_view kAmtSha1Hash = "PB-2005";
+inline constexpr std::string_view kAmtDnsSuffix = "PB-2006";
+inline constexpr std::string_view kAmtRemoteConfiguration = "PB-2007";
+inline constexpr std::string_view kAmtProvisioningServer = "PB-2008";
+inline constexpr std::string_view kMeFirmwareOutdated = "PB-2009";
+inline constexpr std::string_view kMeFirmwareBranch = "PB-2010";
+inline constexpr std::string_view kAmtRedirection = "PB-2011";
+inline constexpr std::string_view kAmtInternalRootInactive = "PB-2012";
+inline constexpr std::string_view kSecureBootOff = "PB-2020";
+inline constexpr std::string_view kSecureBootSetupMode = "PB-2021";
+inline constexpr std::string_view kTpmNotReady = "PB-2030";
+inline constexpr std::string_view kAmtHelloRemoteConfiguration = "PB-2040";
+inline constexpr std::string_view kProvCertExpiring = "PB-2050";
+inline constexpr std::string_view kProvCertExpiringSoon = "PB-2051";
+inline constexpr std::string_view kProvCertExpired = "PB-2052";
+inline constexpr std::string_view kProvCertRevoked = "PB-2053";
+inline constexpr std::string_view kProvCertUnavailable = "PB-2054";
+inline constexpr std::string_view kCheckMissingData = "PB-2090";
+inline constexpr std::string_view kFactsMalformed = "PB-2091";
+inline constexpr std::string_view kPolicyIncomplete = "PB-2092";
 // 90xx: appliance-side conditions
 inline constexpr std::string_view kInterruptedByRestart = "PB-9001";
 inline constexpr std::string_view kInternalError = "PB-9002";

@@ -110,8 +110,29 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: firmware/AMT check results, one row per check per session, with the hash of the
+// policy they were judged under (a later policy change must not reinterpret an old result).
+// One run per session: the primary key refuses a second write for the same session and check.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE check_results (
+  session_id  TEXT NOT NULL REFERENCES sessions (id),
+  device_id   TEXT NOT NULL DEFAULT '',
+  policy_hash TEXT NOT NULL,
+  position    INTEGER NOT NULL,
+  check_id    TEXT NOT NULL,
+  outcome     TEXT NOT NULL CHECK (outcome IN ('pass', 'warn', 'fail', 'missing_data')),
+  code        TEXT NOT NULL DEFAULT '',
+  message     TEXT NOT NULL DEFAULT '',
+  remediation TEXT NOT NULL DEFAULT '',
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, check_id)
+);
+CREATE INDEX check_results_by_device ON check_results (device_id, recorded_at);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial schema", kV1},
+    {2, "check results", kV2},
 }};
 
 Result<int> currentVersion(sqlite3* db) {

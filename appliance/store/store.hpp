@@ -114,6 +114,25 @@ struct Transition {
   nlohmann::json details = nlohmann::json::object();
 };
 
+// One policy check's result as stored (policy/check_result.hpp, kept as text so the store does not
+// depend on the policy library).
+struct StoredCheck {
+  std::string checkId;  // "amt.thumbprints"
+  std::string outcome;  // "pass" | "warn" | "fail" | "missing_data"
+  std::string code;
+  std::string message;
+  std::string remediation;
+};
+
+// All check results of one session, judged under one policy.
+struct CheckRun {
+  std::string sessionId;
+  std::string deviceId;  // "" for an unregistered device
+  std::string policyHash;
+  std::int64_t recordedAt = 0;
+  std::vector<StoredCheck> checks;  // in evaluation order
+};
+
 struct ImportSummary {
   int created = 0;
   int updated = 0;
@@ -158,6 +177,16 @@ class Store {
   // At start-up: every open session (and its device) becomes failed(code, retryable), one audit
   // record each. Returns how many.
   virtual Result<int> failOpenSessions(const std::string& code) = 0;
+
+  // --- check results ---
+  // Not pure, so test doubles that do not care keep compiling (the defaults record nothing and
+  // find nothing); the SQLite store implements them.
+  // One transaction: the rows and one audit record "checks.recorded" (counts and the ids that did
+  // not pass). A second run for the same session is PB-9504; an unknown session PB-9503.
+  virtual Status recordCheckRun(const CheckRun& run, const std::string& actor);
+  virtual Result<std::optional<CheckRun>> checkRunForSession(const std::string& sessionId);
+  // The newest run for the device (nullopt when it was never checked).
+  virtual Result<std::optional<CheckRun>> latestCheckRunForDevice(const std::string& deviceId);
 
   // --- admin actions (each audited with the actor) ---
   virtual Status setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,

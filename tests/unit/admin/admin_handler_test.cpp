@@ -194,6 +194,32 @@ TEST_P(HandlerTest, DeviceShowHasSessionsApprovalAndAudit) {
   EXPECT_EQ(after["result"]["approval"]["answers_code"], "PB-1020");
 }
 
+TEST_P(HandlerTest, DeviceShowHasTheLatestCheckResults) {
+  importTwo();
+  std::string id = idOf("SN-1");
+  json none = call("device.show", {{"id", id}});
+  EXPECT_TRUE(none["result"]["checks"].is_null()) << none.dump();
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the fake store keeps no check results";
+  moveTo(id, DeviceState::Failed, reason::kAmtForeignThumbprint);
+  auto sessions = store_->sessionsForDevice(id, 1);
+  ASSERT_TRUE(sessions.ok());
+  CheckRun run;
+  run.sessionId = sessions->at(0).id;
+  run.deviceId = id;
+  run.policyHash = std::string(64, 'c');
+  run.checks = {{"amt.presence", "pass", "", "AMT present", ""},
+                {"amt.thumbprints", "fail", "PB-2004", "Default external CA thumbprints are active",
+                 "reflash"}};
+  ASSERT_TRUE(store_->recordCheckRun(run, "session:" + run.sessionId).ok());
+  json r = call("device.show", {{"id", id}});
+  const json& checks = r["result"]["checks"];
+  EXPECT_EQ(checks["session_id"], run.sessionId);
+  EXPECT_EQ(checks["policy_hash"], std::string(64, 'c'));
+  ASSERT_EQ(checks["results"].size(), 2u);
+  EXPECT_EQ(checks["results"][1]["code"], "PB-2004");
+  EXPECT_EQ(checks["results"][1]["outcome"], "fail");
+}
+
 TEST_P(HandlerTest, DeviceShowLimitsHistory) {
   importTwo();
   std::string id = idOf("SN-1");

@@ -131,6 +131,34 @@ TEST(Render, DeviceShowIncludesRemedyApprovalSessionsAndAudit) {
   EXPECT_TRUE(contains(out, "\n  SEQ "));
 }
 
+TEST(Render, DeviceShowListsChecksAndWhatToDo) {
+  json r{{"device", device("dev-000001", "SN1", "failed", "PB-2004")},
+         {"sessions", json::array()},
+         {"approval", nullptr},
+         {"checks",
+          {{"session_id", "s-0123456789abcdef"},
+           {"policy_hash", std::string(64, 'c')},
+           {"recorded_at", "2026-11-22T12:00:00Z"},
+           {"results",
+            json::array({json{{"id", "amt.presence"},
+                              {"outcome", "pass"},
+                              {"code", ""},
+                              {"message", "AMT present"},
+                              {"remediation", ""}},
+                         json{{"id", "amt.thumbprints"},
+                              {"outcome", "fail"},
+                              {"code", "PB-2004"},
+                              {"message", "Default external CA thumbprints are active\x1b[2J"},
+                              {"remediation", "Reflash with the custom firmware image."}}})}}},
+         {"audit", json::array()}};
+  std::string out = renderResult("device.show", r);
+  EXPECT_TRUE(contains(out, "Checks (session s-0123456789abcdef")) << out;
+  EXPECT_TRUE(contains(out, "policy cccccccccccc)"));
+  EXPECT_TRUE(contains(out, "\n  CHECK "));
+  EXPECT_TRUE(contains(out, "amt.thumbprints: Reflash with the custom firmware image."));
+  EXPECT_FALSE(contains(out, "\x1b")) << "device-reported text is sanitised";
+}
+
 TEST(Render, DeviceShowWithoutHistory) {
   json r{{"device", device("dev-000001", "SN1", "unseen", "")},
          {"sessions", json::array()},

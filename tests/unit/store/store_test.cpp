@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SQLite store: one temporary directory per test, a FixedClock, and raw sqlite3 access only
 // where a test plays the attacker (tampering with the audit table) or inspects the schema.
+#include "store/migrations.hpp"
 #include "store/store.hpp"
 
 #include <filesystem>
@@ -163,8 +164,9 @@ class StoreTest : public ::testing::Test {
 // ---------------- open and migrations ----------------
 
 TEST_F(StoreTest, MigrationsCreateTheSchemaAndReopenIdempotently) {
-  EXPECT_EQ(store_->schemaVersion(), 1);
-  for (const char* table : {"schema_version", "devices", "sessions", "approvals", "audit"}) {
+  EXPECT_EQ(store_->schemaVersion(), latestSchemaVersion());
+  for (const char* table :
+       {"schema_version", "devices", "sessions", "approvals", "audit", "check_results"}) {
     EXPECT_EQ(rawCount(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND "
                                    "name='") +
                        table + "'"),
@@ -173,8 +175,8 @@ TEST_F(StoreTest, MigrationsCreateTheSchemaAndReopenIdempotently) {
   }
   reopen();
   reopen();
-  EXPECT_EQ(store_->schemaVersion(), 1);
-  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM schema_version"), 1);
+  EXPECT_EQ(store_->schemaVersion(), latestSchemaVersion());
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM schema_version"), latestSchemaVersion());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dbPath().c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -186,7 +188,8 @@ TEST_F(StoreTest, MigrationsCreateTheSchemaAndReopenIdempotently) {
 }
 
 TEST_F(StoreTest, RefusesADatabaseWithANewerSchema) {
-  rawExec("INSERT INTO schema_version (version, description, applied_at) VALUES (2, 'future', 0)");
+  rawExec("INSERT INTO schema_version (version, description, applied_at) VALUES (" +
+          std::to_string(latestSchemaVersion() + 1) + ", 'future', 0)");
   auto r = Store::open(dbPath(), kKey, clock_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "db");
