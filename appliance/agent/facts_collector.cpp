@@ -19,12 +19,18 @@ AmtAccess amtAccessFor(const Error& e) {
 
 const char* amtAccessName(AmtAccess a) {
   switch (a) {
-    case AmtAccess::Ok: return "ok";
-    case AmtAccess::NoMeiDevice: return "no_mei_device";
-    case AmtAccess::NoAmtClient: return "no_amt_client";
-    case AmtAccess::Busy: return "busy";
-    case AmtAccess::Disabled: return "disabled";
-    case AmtAccess::Error: return "error";
+    case AmtAccess::Ok:
+      return "ok";
+    case AmtAccess::NoMeiDevice:
+      return "no_mei_device";
+    case AmtAccess::NoAmtClient:
+      return "no_amt_client";
+    case AmtAccess::Busy:
+      return "busy";
+    case AmtAccess::Disabled:
+      return "disabled";
+    case AmtAccess::Error:
+      return "error";
   }
   return "error";
 }
@@ -88,8 +94,9 @@ class Collector {
           if (stopped_) return finish();
           continue;
         }
-        f_.hashes.push_back(AmtHashEntry{e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor == 0 ? 6 : amtMajor),
-                                         toHex(e->hash), e->isDefault, e->isActive});
+        f_.hashes.push_back(AmtHashEntry{
+            e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor == 0 ? 6 : amtMajor),
+            toHex(e->hash), e->isDefault, e->isActive});
       }
     }
     if (stopped_) return finish();

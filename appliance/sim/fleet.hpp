@@ -20,8 +20,8 @@ struct FleetFirmware {
   std::string meFirmwareVersion;  // "" = from the AMT simulator's AMT version and build number
   bool secureBoot = true;
   bool setupMode = false;
-  bool efi = true;               // false = legacy (CSM) boot: no /sys/firmware/efi
-  std::string tpm = "2.0";       // "2.0" | "1.2" | "none"
+  bool efi = true;          // false = legacy (CSM) boot: no /sys/firmware/efi
+  std::string tpm = "2.0";  // "2.0" | "1.2" | "none"
 };
 
 struct FleetDevice {

@@ -25,8 +25,9 @@ Result<T> then(Result<Bytes> payload, Parse parse) {
 }  // namespace
 
 Result<amthi::CodeVersions> AmtClient::getCodeVersions() {
-  return then<amthi::CodeVersions>(call(Command::GetCodeVersions, amthi::buildRequest(Command::GetCodeVersions)),
-                                   amthi::parseCodeVersions);
+  return then<amthi::CodeVersions>(
+      call(Command::GetCodeVersions, amthi::buildRequest(Command::GetCodeVersions)),
+      amthi::parseCodeVersions);
 }
 
 Result<amthi::ProvisioningState> AmtClient::getProvisioningState() {
@@ -36,8 +37,9 @@ Result<amthi::ProvisioningState> AmtClient::getProvisioningState() {
 }
 
 Result<amthi::ControlMode> AmtClient::getControlMode() {
-  return then<amthi::ControlMode>(call(Command::GetControlMode, amthi::buildRequest(Command::GetControlMode)),
-                                  amthi::parseControlMode);
+  return then<amthi::ControlMode>(
+      call(Command::GetControlMode, amthi::buildRequest(Command::GetControlMode)),
+      amthi::parseControlMode);
 }
 
 Result<amthi::Uuid> AmtClient::getUuid() {
@@ -56,15 +58,17 @@ Result<std::vector<std::uint32_t>> AmtClient::enumerateHashHandles() {
       amthi::parseHashHandles);
 }
 
-Result<amthi::CertHashEntry> AmtClient::getCertificateHashEntry(std::uint32_t handle, int amtMajor) {
+Result<amthi::CertHashEntry> AmtClient::getCertificateHashEntry(std::uint32_t handle,
+                                                                int amtMajor) {
   return then<amthi::CertHashEntry>(
       call(Command::GetCertificateHashEntry, amthi::buildGetCertificateHashEntry(handle)),
       [amtMajor](const Bytes& p) { return amthi::parseCertHashEntry(p, amtMajor); });
 }
 
 Result<bool> AmtClient::getZeroTouchEnabled() {
-  return then<bool>(call(Command::GetZeroTouchEnabled, amthi::buildRequest(Command::GetZeroTouchEnabled)),
-                    amthi::parseZeroTouchEnabled);
+  return then<bool>(
+      call(Command::GetZeroTouchEnabled, amthi::buildRequest(Command::GetZeroTouchEnabled)),
+      amthi::parseZeroTouchEnabled);
 }
 
 Result<amthi::ConfigServer> AmtClient::getConfigServerData() {

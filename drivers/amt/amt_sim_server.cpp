@@ -103,7 +103,8 @@ Status AmtSimServer::start() {
   std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
   ::unlink(path_.c_str());
   listenFd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listenFd_ < 0 || ::bind(listenFd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
+  if (listenFd_ < 0 ||
+      ::bind(listenFd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(listenFd_, 16) != 0) {
     const int err = errno;
     stop();
@@ -146,7 +147,8 @@ void AmtSimServer::run() {
     int timeout = -1;
     if (interval.count() > 0) {
       timeout = static_cast<int>(std::max<std::int64_t>(
-          0, std::chrono::duration_cast<std::chrono::milliseconds>(nextHello - Clock::now()).count()));
+          0,
+          std::chrono::duration_cast<std::chrono::milliseconds>(nextHello - Clock::now()).count()));
     }
     const int rc = ::poll(fds.data(), fds.size(), timeout);
     if (rc < 0 && errno != EINTR) break;
@@ -212,8 +214,9 @@ void AmtSimServer::run() {
         c.fd = -1;
       }
     }
-    clients.erase(std::remove_if(clients.begin(), clients.end(), [](const Client& c) { return c.fd < 0; }),
-                  clients.end());
+    clients.erase(
+        std::remove_if(clients.begin(), clients.end(), [](const Client& c) { return c.fd < 0; }),
+        clients.end());
   }
   for (auto& c : clients) ::close(c.fd);
 }

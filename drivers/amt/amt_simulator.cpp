@@ -143,7 +143,8 @@ Bytes AmtSimulator::handle(const Bytes& request) {
                                          (static_cast<std::uint32_t>(request[6]) << 16) |
                                          (static_cast<std::uint32_t>(request[7]) << 24)
                                    : 0;
-    return amthi::buildResponse(code & ~amthi::kResponseBit, amthi::kStatusInvalidMessageLength, {});
+    return amthi::buildResponse(code & ~amthi::kResponseBit, amthi::kStatusInvalidMessageLength,
+                                {});
   }
   return answer(req->command, req->payload);
 }

@@ -55,13 +55,15 @@ Status exactSize(const Bytes& p, std::size_t want, Command c) {
   }
   if (p.size() > want) {
     return err(error::kTrailing, std::string(commandName(c)) + " payload has " +
-                                     std::to_string(p.size() - want) + " unexpected trailing bytes");
+                                     std::to_string(p.size() - want) +
+                                     " unexpected trailing bytes");
   }
   return {};
 }
 
 Result<bool> boolean(std::uint32_t v, std::string_view what) {
-  if (v > 1) return err(error::kBadValue, std::string(what) + " is " + std::to_string(v) + ", not 0/1");
+  if (v > 1)
+    return err(error::kBadValue, std::string(what) + " is " + std::to_string(v) + ", not 0/1");
   return v == 1;
 }
 
@@ -74,8 +76,8 @@ Result<std::uint32_t> singleU32(const Bytes& p, Command c) {
 Result<std::string> ansiString(const Bytes& p, std::size_t off, std::size_t maxLen, Command c,
                                std::string_view what) {
   if (p.size() < off + 2) {
-    return err(error::kTruncated, std::string(commandName(c)) + " payload lacks the " +
-                                      std::string(what) + " length");
+    return err(error::kTruncated,
+               std::string(commandName(c)) + " payload lacks the " + std::string(what) + " length");
   }
   const std::size_t len = u16At(p, off);
   if (len > maxLen) {
@@ -135,20 +137,34 @@ std::optional<Command> commandFromCode(std::uint32_t code) {
 
 std::string statusName(std::uint32_t status) {
   switch (status) {
-    case 0: return "SUCCESS";
-    case 1: return "INTERNAL_ERROR";
-    case 2: return "NOT_READY";
-    case 3: return "INVALID_AMT_MODE";
-    case 4: return "INVALID_MESSAGE_LENGTH";
-    case 16: return "NOT_PERMITTED";
-    case 23: return "MAX_LIMIT_REACHED";
-    case 36: return "INVALID_PARAMETER";
-    case 47: return "RNG_GENERATION_IN_PROGRESS";
-    case 48: return "RNG_NOT_READY";
-    case 49: return "CERTIFICATE_NOT_READY";
-    case 0x805: return "INVALID_HANDLE";
-    case 0x814: return "NOT_FOUND";
-    default: return "status " + std::to_string(status);
+    case 0:
+      return "SUCCESS";
+    case 1:
+      return "INTERNAL_ERROR";
+    case 2:
+      return "NOT_READY";
+    case 3:
+      return "INVALID_AMT_MODE";
+    case 4:
+      return "INVALID_MESSAGE_LENGTH";
+    case 16:
+      return "NOT_PERMITTED";
+    case 23:
+      return "MAX_LIMIT_REACHED";
+    case 36:
+      return "INVALID_PARAMETER";
+    case 47:
+      return "RNG_GENERATION_IN_PROGRESS";
+    case 48:
+      return "RNG_NOT_READY";
+    case 49:
+      return "CERTIFICATE_NOT_READY";
+    case 0x805:
+      return "INVALID_HANDLE";
+    case 0x814:
+      return "NOT_FOUND";
+    default:
+      return "status " + std::to_string(status);
   }
 }
 
@@ -179,8 +195,8 @@ Result<Bytes> parseResponse(Command request, const Bytes& r) {
   }
   const std::uint32_t length = u32At(r, 8);
   if (length != r.size() - kHeaderSize) {
-    return err(error::kBadLength, name + ": header Length " + std::to_string(length) +
-                                      " but " + std::to_string(r.size() - kHeaderSize) +
+    return err(error::kBadLength, name + ": header Length " + std::to_string(length) + " but " +
+                                      std::to_string(r.size() - kHeaderSize) +
                                       " bytes follow the header");
   }
   const std::uint32_t command = u32At(r, 4);
@@ -212,7 +228,8 @@ Result<Request> parseRequest(const Bytes& b) {
   }
   Request req;
   req.command = u32At(b, 4);
-  if ((req.command & kResponseBit) != 0) return err(error::kBadRequest, "request has the response bit");
+  if ((req.command & kResponseBit) != 0)
+    return err(error::kBadRequest, "request has the response bit");
   req.payload.assign(b.begin() + kHeaderSize, b.end());
   return req;
 }
@@ -235,25 +252,39 @@ std::string CodeVersions::find(std::string_view description) const {
 
 std::optional<std::size_t> hashSize(std::uint8_t algorithm, int amtMajor) {
   switch (algorithm) {
-    case 0: return 16;
-    case 1: return 20;
-    case 2: return 32;
-    case 3: return amtMajor <= 5 ? 64 : 48;
-    case 4: return 28;
-    case 5: return 64;
-    default: return std::nullopt;
+    case 0:
+      return 16;
+    case 1:
+      return 20;
+    case 2:
+      return 32;
+    case 3:
+      return amtMajor <= 5 ? 64 : 48;
+    case 4:
+      return 28;
+    case 5:
+      return 64;
+    default:
+      return std::nullopt;
   }
 }
 
 std::string hashAlgorithmName(std::uint8_t algorithm, int amtMajor) {
   switch (algorithm) {
-    case 0: return "md5";
-    case 1: return "sha1";
-    case 2: return "sha256";
-    case 3: return amtMajor <= 5 ? "sha512" : "sha384";
-    case 4: return "sha224";
-    case 5: return "sha512";
-    default: return "unknown";
+    case 0:
+      return "md5";
+    case 1:
+      return "sha1";
+    case 2:
+      return "sha256";
+    case 3:
+      return amtMajor <= 5 ? "sha512" : "sha384";
+    case 4:
+      return "sha224";
+    case 5:
+      return "sha512";
+    default:
+      return "unknown";
   }
 }
 
@@ -281,8 +312,8 @@ Result<CodeVersions> parseCodeVersions(const Bytes& p) {
     const std::size_t dlen = u16At(p, off);
     const std::size_t vlen = u16At(p, off + 2 + kVersionStringMax);
     if (dlen > kVersionStringMax || vlen > kVersionStringMax) {
-      return err(error::kBadValue, "GetCodeVersions entry " + std::to_string(i) +
-                                       " has a string length over 20");
+      return err(error::kBadValue,
+                 "GetCodeVersions entry " + std::to_string(i) + " has a string length over 20");
     }
     auto d = fixedString(p, off + 2, dlen, "version description");
     auto s = fixedString(p, off + 4 + kVersionStringMax, vlen, "version string");
@@ -387,16 +418,24 @@ Result<SecurityParameters> parseSecurityParameters(const Bytes& p) {
   std::uint32_t f[10];
   for (std::size_t i = 0; i < 10; ++i) f[i] = u32At(p, 4 * i);
   SecurityParameters s;
-  bool* flags[] = {&s.enterpriseMode, &s.tlsEnabled, &s.hwCryptoEnabled, nullptr,
-                   &s.networkInterfaceEnabled, &s.solEnabled, &s.iderEnabled, &s.fwUpdateEnabled,
-                   &s.linkIsUp, &s.kvmEnabled};
+  bool* flags[] = {&s.enterpriseMode,
+                   &s.tlsEnabled,
+                   &s.hwCryptoEnabled,
+                   nullptr,
+                   &s.networkInterfaceEnabled,
+                   &s.solEnabled,
+                   &s.iderEnabled,
+                   &s.fwUpdateEnabled,
+                   &s.linkIsUp,
+                   &s.kvmEnabled};
   for (std::size_t i = 0; i < 10; ++i) {
     if (flags[i] == nullptr) continue;
     auto b = boolean(f[i], "security parameter " + std::to_string(i));
     if (!b.ok()) return b.error();
     *flags[i] = *b;
   }
-  if (f[3] > 2) return err(error::kBadValue, "provisioning state " + std::to_string(f[3]) + " unknown");
+  if (f[3] > 2)
+    return err(error::kBadValue, "provisioning state " + std::to_string(f[3]) + " unknown");
   s.provisioningState = f[3];
   return s;
 }
@@ -528,7 +567,8 @@ std::string formatUuid(const Uuid& u) {
 }
 
 std::optional<Uuid> parseUuidText(std::string_view text) {
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
     return std::nullopt;
   }
   std::string hex;
@@ -538,7 +578,7 @@ std::optional<Uuid> parseUuidText(std::string_view text) {
   auto raw = fromHex(hex);
   if (!raw || raw->size() != 16) return std::nullopt;
   const Bytes& r = *raw;
-  return Uuid{r[3], r[2], r[1], r[0], r[5], r[4], r[7], r[6],
+  return Uuid{r[3], r[2], r[1],  r[0],  r[5],  r[4],  r[7],  r[6],
               r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]};
 }
 

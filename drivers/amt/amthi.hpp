@@ -40,11 +40,18 @@ inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::size_t kResponseHeaderSize = 16;  // header + AMT_STATUS
 
 // Every command this codec knows, for the simulator's dispatch and the round-trip tests.
-inline constexpr Command kAllCommands[] = {
-    Command::GetCodeVersions,       Command::GetProvisioningState, Command::GetControlMode,
-    Command::GetUuid,               Command::GetDnsSuffix,         Command::EnumerateHashHandles,
-    Command::GetCertificateHashEntry, Command::GetZeroTouchEnabled, Command::GetConfigServerData,
-    Command::GetSecurityParameters, Command::GetRedirectionState,  Command::GetLanInterfaceSettings};
+inline constexpr Command kAllCommands[] = {Command::GetCodeVersions,
+                                           Command::GetProvisioningState,
+                                           Command::GetControlMode,
+                                           Command::GetUuid,
+                                           Command::GetDnsSuffix,
+                                           Command::EnumerateHashHandles,
+                                           Command::GetCertificateHashEntry,
+                                           Command::GetZeroTouchEnabled,
+                                           Command::GetConfigServerData,
+                                           Command::GetSecurityParameters,
+                                           Command::GetRedirectionState,
+                                           Command::GetLanInterfaceSettings};
 
 std::string_view commandName(Command c);
 std::optional<Command> commandFromName(std::string_view name);
@@ -52,16 +59,16 @@ std::optional<Command> commandFromCode(std::uint32_t code);
 
 // Error.code values of response validation: each malformed shape is distinct.
 namespace error {
-inline constexpr std::string_view kEmpty = "amthi.empty";              // zero-length: AMT disabled
-inline constexpr std::string_view kShort = "amthi.short";              // < 16 bytes
-inline constexpr std::string_view kBadLength = "amthi.bad_length";     // Length != bytes - 12
-inline constexpr std::string_view kBadHeader = "amthi.bad_header";     // version / reserved
+inline constexpr std::string_view kEmpty = "amthi.empty";           // zero-length: AMT disabled
+inline constexpr std::string_view kShort = "amthi.short";           // < 16 bytes
+inline constexpr std::string_view kBadLength = "amthi.bad_length";  // Length != bytes - 12
+inline constexpr std::string_view kBadHeader = "amthi.bad_header";  // version / reserved
 inline constexpr std::string_view kWrongCommand = "amthi.wrong_command";  // not request|0x800000
-inline constexpr std::string_view kStatus = "amthi.status";            // AMT_STATUS != 0
-inline constexpr std::string_view kTruncated = "amthi.truncated";      // payload too short
-inline constexpr std::string_view kTrailing = "amthi.trailing";        // payload too long
-inline constexpr std::string_view kBadValue = "amthi.bad_value";       // field out of range
-inline constexpr std::string_view kBadRequest = "amthi.bad_request";   // simulator side
+inline constexpr std::string_view kStatus = "amthi.status";               // AMT_STATUS != 0
+inline constexpr std::string_view kTruncated = "amthi.truncated";         // payload too short
+inline constexpr std::string_view kTrailing = "amthi.trailing";           // payload too long
+inline constexpr std::string_view kBadValue = "amthi.bad_value";          // field out of range
+inline constexpr std::string_view kBadRequest = "amthi.bad_request";      // simulator side
 }  // namespace error
 
 // AMT_STATUS values worth naming (amt.md §4.2).

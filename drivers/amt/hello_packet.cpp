@@ -13,10 +13,14 @@ Error err(std::string_view code, std::string message) {
 
 std::size_t typeSize(std::uint8_t type) {
   switch (type) {
-    case 1: return 20;
-    case 2: return 32;
-    case 3: return 48;
-    default: return 0;
+    case 1:
+      return 20;
+    case 2:
+      return 32;
+    case 3:
+      return 48;
+    default:
+      return 0;
   }
 }
 
@@ -24,10 +28,14 @@ std::size_t typeSize(std::uint8_t type) {
 
 std::string_view helloHashTypeName(std::uint8_t type) {
   switch (type) {
-    case 1: return "sha1";
-    case 2: return "sha256";
-    case 3: return "sha384";
-    default: return "";
+    case 1:
+      return "sha1";
+    case 2:
+      return "sha256";
+    case 3:
+      return "sha384";
+    default:
+      return "";
   }
 }
 
@@ -50,11 +58,12 @@ Bytes buildHello(const AmtHello& h) {
 
 Result<AmtHello> parseHello(const std::uint8_t* d, std::size_t size) {
   if (size > kHelloMaxSize) {
-    return err(hello_error::kTooLarge, std::to_string(size) + " bytes exceeds " +
-                                           std::to_string(kHelloMaxSize));
+    return err(hello_error::kTooLarge,
+               std::to_string(size) + " bytes exceeds " + std::to_string(kHelloMaxSize));
   }
   if (d == nullptr || size < kHelloHeaderSize) {
-    return err(hello_error::kShort, std::to_string(size) + " bytes is shorter than the 25-byte header");
+    return err(hello_error::kShort,
+               std::to_string(size) + " bytes is shorter than the 25-byte header");
   }
   AmtHello h;
   const std::uint16_t admin = static_cast<std::uint16_t>(d[0] | (d[1] << 8));
@@ -63,10 +72,12 @@ Result<AmtHello> parseHello(const std::uint8_t* d, std::size_t size) {
     return err(hello_error::kVersion, "interface version " + std::to_string(h.interfaceVersion) +
                                           " (only PKI hellos, version 3, are understood)");
   }
-  if (admin > 1) return err(hello_error::kBadField, "AdminCredentialsSet is " + std::to_string(admin));
+  if (admin > 1)
+    return err(hello_error::kBadField, "AdminCredentialsSet is " + std::to_string(admin));
   h.adminCredentialsSet = admin == 1;
   h.retryCount = static_cast<std::uint32_t>(d[4]) | (static_cast<std::uint32_t>(d[5]) << 8) |
-                 (static_cast<std::uint32_t>(d[6]) << 16) | (static_cast<std::uint32_t>(d[7]) << 24);
+                 (static_cast<std::uint32_t>(d[6]) << 16) |
+                 (static_cast<std::uint32_t>(d[7]) << 24);
   std::copy(d + 8, d + 24, h.uuid.begin());
   const std::size_t count = d[24];
   if (count > kHelloMaxHashes) {
@@ -84,8 +95,8 @@ Result<AmtHello> parseHello(const std::uint8_t* d, std::size_t size) {
     const std::size_t n = d[off + 1];
     const std::size_t want = typeSize(e.type);
     if (want == 0) {
-      return err(hello_error::kBadField, "entry " + std::to_string(i + 1) + " has hash type " +
-                                             std::to_string(e.type));
+      return err(hello_error::kBadField,
+                 "entry " + std::to_string(i + 1) + " has hash type " + std::to_string(e.type));
     }
     if (n != want) {
       return err(hello_error::kBadField, "entry " + std::to_string(i + 1) + " has " +

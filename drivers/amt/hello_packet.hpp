@@ -51,6 +51,8 @@ std::string_view helloHashTypeName(std::uint8_t type);
 
 Bytes buildHello(const AmtHello& hello);
 Result<AmtHello> parseHello(const std::uint8_t* data, std::size_t size);
-inline Result<AmtHello> parseHello(const Bytes& b) { return parseHello(b.data(), b.size()); }
+inline Result<AmtHello> parseHello(const Bytes& b) {
+  return parseHello(b.data(), b.size());
+}
 
 }  // namespace pb

@@ -17,7 +17,7 @@ namespace pb {
 // Error.code values every AmtTransport uses, so callers map outcomes without knowing the backend.
 // Each is a distinct, explained outcome (AmtFacts.access), never a crash.
 namespace mei_error {
-inline constexpr std::string_view kNoDevice = "mei.no_device";     // no /dev/meiN (or simulator)
+inline constexpr std::string_view kNoDevice = "mei.no_device";  // no /dev/meiN (or simulator)
 inline constexpr std::string_view kNoAmtClient = "mei.no_amt_client";  // ENOTTY/ENODEV on connect
 inline constexpr std::string_view kBusy = "mei.busy";                  // EBUSY after all retries
 inline constexpr std::string_view kDisabled = "mei.disabled";          // zero-length read

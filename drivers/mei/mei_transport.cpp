@@ -50,7 +50,8 @@ class SystemMeiSyscalls final : public MeiSyscalls {
   }
   void close(int fd) override { ::close(fd); }
   void sleepFor(std::chrono::milliseconds d) override {
-    timespec ts{static_cast<time_t>(d.count() / 1000), static_cast<long>(d.count() % 1000) * 1000000L};
+    timespec ts{static_cast<time_t>(d.count() / 1000),
+                static_cast<long>(d.count() % 1000) * 1000000L};
     while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
   }
@@ -91,11 +92,10 @@ void MeiTransport::disconnect() {
 
 Status MeiTransport::connect() {
   if (fd_ >= 0) return {};
-  Error best = makeError(std::string(mei_error::kNoDevice),
-                         "no MEI device node " + options_.devDir + "/mei" +
-                             std::to_string(options_.firstNode) + ".." +
-                             std::to_string(options_.lastNode) +
-                             " (no Intel ME, or the mei_me driver is not loaded)");
+  Error best = makeError(
+      std::string(mei_error::kNoDevice),
+      "no MEI device node " + options_.devDir + "/mei" + std::to_string(options_.firstNode) + ".." +
+          std::to_string(options_.lastNode) + " (no Intel ME, or the mei_me driver is not loaded)");
   auto consider = [&best](std::string_view code, std::string message) {
     if (rank(code) > rank(best.code)) best = makeError(std::string(code), std::move(message));
   };
@@ -162,16 +162,16 @@ Result<Bytes> MeiTransport::exchange(const Bytes& request, std::chrono::millisec
   if (w < 0 || static_cast<std::size_t>(w) != request.size()) {
     const int err = errno;
     disconnect();
-    return makeError(std::string(mei_error::kIo),
-                     w < 0 ? "write to " + nodePath_ + ": " + errnoText(err)
-                           : "short write to " + nodePath_);
+    return makeError(
+        std::string(mei_error::kIo),
+        w < 0 ? "write to " + nodePath_ + ": " + errnoText(err) : "short write to " + nodePath_);
   }
   const int p = sys_->pollReadable(fd_, static_cast<int>(timeout.count()));
   if (p == 0) {
     // Reconnect next time: a late answer to this request must not be read as the next one's.
     disconnect();
-    return makeError(std::string(mei_error::kTimeout), "no AMTHI response within " +
-                                                           std::to_string(timeout.count()) + " ms");
+    return makeError(std::string(mei_error::kTimeout),
+                     "no AMTHI response within " + std::to_string(timeout.count()) + " ms");
   }
   if (p < 0) {
     const int err = errno;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+
 #include <sys/types.h>
 
 #include "mei/amt_transport.hpp"

@@ -52,12 +52,14 @@ void UnixSocketTransport::disconnect() {
 Status UnixSocketTransport::sendFrame(const Bytes& payload, std::chrono::milliseconds timeout) {
   Bytes frame(kUnixFrameHeader + payload.size());
   const auto n = static_cast<std::uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
   std::copy(payload.begin(), payload.end(), frame.begin() + kUnixFrameHeader);
   const auto deadline = Clock::now() + timeout;
   std::size_t off = 0;
   while (off < frame.size()) {
-    const ssize_t w = ::send(fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t w =
+        ::send(fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       off += static_cast<std::size_t>(w);
       continue;
@@ -147,12 +149,12 @@ Status UnixSocketTransport::connect(std::chrono::milliseconds timeout) {
                      " bytes, expected 8");
     }
     const Bytes& r = *reply;
-    const std::uint32_t result = static_cast<std::uint32_t>(r[0]) | (static_cast<std::uint32_t>(r[1]) << 8) |
-                                 (static_cast<std::uint32_t>(r[2]) << 16) |
-                                 (static_cast<std::uint32_t>(r[3]) << 24);
-    const std::uint32_t maxLen = static_cast<std::uint32_t>(r[4]) | (static_cast<std::uint32_t>(r[5]) << 8) |
-                                 (static_cast<std::uint32_t>(r[6]) << 16) |
-                                 (static_cast<std::uint32_t>(r[7]) << 24);
+    const std::uint32_t result =
+        static_cast<std::uint32_t>(r[0]) | (static_cast<std::uint32_t>(r[1]) << 8) |
+        (static_cast<std::uint32_t>(r[2]) << 16) | (static_cast<std::uint32_t>(r[3]) << 24);
+    const std::uint32_t maxLen =
+        static_cast<std::uint32_t>(r[4]) | (static_cast<std::uint32_t>(r[5]) << 8) |
+        (static_cast<std::uint32_t>(r[6]) << 16) | (static_cast<std::uint32_t>(r[7]) << 24);
     if (result == 0) {
       maxMessage_ = std::clamp<std::uint32_t>(maxLen, 16, kAmthiMaxMessage);
       return {};
@@ -164,7 +166,8 @@ Status UnixSocketTransport::connect(std::chrono::milliseconds timeout) {
         continue;
       }
       return makeError(std::string(mei_error::kBusy),
-                       "the AMTHI client stayed busy after " + std::to_string(options_.busyAttempts) +
+                       "the AMTHI client stayed busy after " +
+                           std::to_string(options_.busyAttempts) +
                            " attempts (another program, usually LMS, holds it)");
     }
     if (result == ENOTTY || result == ENODEV) {
@@ -177,7 +180,8 @@ Status UnixSocketTransport::connect(std::chrono::milliseconds timeout) {
   return ioError("AMTHI connect failed");
 }
 
-Result<Bytes> UnixSocketTransport::exchange(const Bytes& request, std::chrono::milliseconds timeout) {
+Result<Bytes> UnixSocketTransport::exchange(const Bytes& request,
+                                            std::chrono::milliseconds timeout) {
   if (auto st = connect(timeout); !st.ok()) return st.error();
   if (request.empty() || request.size() > maxMessage_) {
     return ioError("request of " + std::to_string(request.size()) +

@@ -72,8 +72,8 @@ bool printable(std::string_view s) {
 }
 
 std::string trimRight(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\0' ||
-                        s.back() == '\t')) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' ||
+                        s.back() == '\0' || s.back() == '\t')) {
     s.pop_back();
   }
   return s;
@@ -222,7 +222,8 @@ FirmwareFacts readFirmwareFacts(const std::string& rootIn) {
     } else if (major == "1") {
       f.tpmVersion = "1.2";
     } else if (major.empty()) {
-      problems.push_back("tpm0 has no tpm_version_major (kernel older than 5.6?): TPM version unknown");
+      problems.push_back(
+          "tpm0 has no tpm_version_major (kernel older than 5.6?): TPM version unknown");
     } else {
       problems.push_back("tpm0 tpm_version_major is \"" + major + "\"");
     }

@@ -12,8 +12,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include <unistd.h>
 
 #include "agent/facts_collector.hpp"
 #include "amt/amt_sim_server.hpp"

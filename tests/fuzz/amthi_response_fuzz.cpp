@@ -18,21 +18,43 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // to build a valid header first.
   const pb::Bytes& p = payload.ok() ? *payload : response;
   switch (c) {
-    case Command::GetCodeVersions: (void)parseCodeVersions(p); break;
-    case Command::GetProvisioningState: (void)parseProvisioningState(p); break;
-    case Command::GetControlMode: (void)parseControlMode(p); break;
-    case Command::GetUuid: (void)parseUuid(p); break;
-    case Command::GetDnsSuffix: (void)parseDnsSuffix(p); break;
-    case Command::EnumerateHashHandles: (void)parseHashHandles(p); break;
+    case Command::GetCodeVersions:
+      (void)parseCodeVersions(p);
+      break;
+    case Command::GetProvisioningState:
+      (void)parseProvisioningState(p);
+      break;
+    case Command::GetControlMode:
+      (void)parseControlMode(p);
+      break;
+    case Command::GetUuid:
+      (void)parseUuid(p);
+      break;
+    case Command::GetDnsSuffix:
+      (void)parseDnsSuffix(p);
+      break;
+    case Command::EnumerateHashHandles:
+      (void)parseHashHandles(p);
+      break;
     case Command::GetCertificateHashEntry:
       (void)parseCertHashEntry(p, 16);
       (void)parseCertHashEntry(p, 5);
       break;
-    case Command::GetZeroTouchEnabled: (void)parseZeroTouchEnabled(p); break;
-    case Command::GetConfigServerData: (void)parseConfigServer(p); break;
-    case Command::GetSecurityParameters: (void)parseSecurityParameters(p); break;
-    case Command::GetRedirectionState: (void)parseRedirectionState(p); break;
-    case Command::GetLanInterfaceSettings: (void)parseLanSettings(p); break;
+    case Command::GetZeroTouchEnabled:
+      (void)parseZeroTouchEnabled(p);
+      break;
+    case Command::GetConfigServerData:
+      (void)parseConfigServer(p);
+      break;
+    case Command::GetSecurityParameters:
+      (void)parseSecurityParameters(p);
+      break;
+    case Command::GetRedirectionState:
+      (void)parseRedirectionState(p);
+      break;
+    case Command::GetLanInterfaceSettings:
+      (void)parseLanSettings(p);
+      break;
   }
   (void)parseRequest(response);
   return 0;

@@ -6,12 +6,12 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "amt/amt_client.hpp"
 #include "amt/amt_sim_server.hpp"
@@ -211,7 +211,8 @@ TEST_F(SimFixture, HelloSentWhenRemoteConfigurationOn) {
   startSim(c);
   EXPECT_EQ(server_->hellosSent(), 1u);
   Bytes buf(kHelloMaxSize + 1);
-  const ssize_t n = ::recv(udp, buf.data(), buf.size(), MSG_DONTWAIT);  // sent before start() returned
+  const ssize_t n =
+      ::recv(udp, buf.data(), buf.size(), MSG_DONTWAIT);  // sent before start() returned
   ::close(udp);
   ASSERT_GT(n, 0);
   buf.resize(static_cast<std::size_t>(n));

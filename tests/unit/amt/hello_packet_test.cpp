@@ -61,7 +61,8 @@ TEST(HelloPacket, Garbage) {
   EXPECT_EQ(parseHello(Bytes(good.begin(), good.begin() + 24)).error().code, hello_error::kShort);
   EXPECT_EQ(parseHello(Bytes(kHelloMaxSize + 1, 0)).error().code, hello_error::kTooLarge);
   EXPECT_EQ(parseHello(Bytes(good.begin(), good.end() - 1)).error().code, hello_error::kTruncated);
-  EXPECT_EQ(parseHello(Bytes(good.begin(), good.begin() + 26)).error().code, hello_error::kTruncated);
+  EXPECT_EQ(parseHello(Bytes(good.begin(), good.begin() + 26)).error().code,
+            hello_error::kTruncated);
   Bytes extra = good;
   extra.push_back(0);
   EXPECT_EQ(parseHello(extra).error().code, hello_error::kTrailing);

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "amt/amt_sim_server.hpp"
 #include "mei/mei_transport.hpp"

@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <deque>
 #include <map>
+
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace pb {
 namespace {
@@ -18,8 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 
 struct FakeNode {
-  int openErrno = 0;                // != 0: open fails with it
-  std::deque<int> connectErrnos;    // consumed per connect; empty = success
+  int openErrno = 0;              // != 0: open fails with it
+  std::deque<int> connectErrnos;  // consumed per connect; empty = success
   std::uint32_t maxMessage = 5120;
 };
 
@@ -50,7 +50,8 @@ class FakeSyscalls final : public MeiSyscalls {
       current_->connectErrnos.pop_front();
       return -1;
     }
-    for (int i = 0; i < 4; ++i) data.data[i] = static_cast<std::uint8_t>(current_->maxMessage >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+      data.data[i] = static_cast<std::uint8_t>(current_->maxMessage >> (8 * i));
     return 0;
   }
   ssize_t write(int fd, const void* buf, std::size_t n) override { return ::write(fd, buf, n); }
@@ -97,7 +98,8 @@ TEST_F(MeiTransportTest, ExchangeOneWriteOneRead) {
   nodes_["/fake/mei0"] = {};
   auto t = make();
   ASSERT_TRUE(t.connect().ok());
-  EXPECT_EQ(Bytes(sys_->guid.begin(), sys_->guid.end()), Bytes(std::begin(kAmthiGuid), std::end(kAmthiGuid)));
+  EXPECT_EQ(Bytes(sys_->guid.begin(), sys_->guid.end()),
+            Bytes(std::begin(kAmthiGuid), std::end(kAmthiGuid)));
   const Bytes answer = {1, 1, 0, 0, 0x11, 0, 0x80, 4, 8, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0};
   ASSERT_EQ(::write(sys_->peer, answer.data(), answer.size()), 20);
   auto r = t.exchange(kRequest, 3000ms);

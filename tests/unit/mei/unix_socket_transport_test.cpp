@@ -6,12 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <thread>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace pb {
 namespace {
@@ -21,7 +21,8 @@ using namespace std::chrono_literals;
 Bytes frame(const Bytes& payload) {
   Bytes out(4 + payload.size());
   const auto n = static_cast<std::uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
   std::copy(payload.begin(), payload.end(), out.begin() + 4);
   return out;
 }
@@ -38,7 +39,8 @@ Bytes connectReply(std::uint32_t result, std::uint32_t maxLen = 5120) {
 bool readFrame(int fd) {
   std::uint8_t hdr[4];
   if (::recv(fd, hdr, 4, MSG_WAITALL) != 4) return false;
-  const std::uint32_t n = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | (static_cast<std::uint32_t>(hdr[3]) << 24);
+  const std::uint32_t n =
+      hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | (static_cast<std::uint32_t>(hdr[3]) << 24);
   Bytes body(n);
   return n == 0 || ::recv(fd, body.data(), n, MSG_WAITALL) == static_cast<ssize_t>(n);
 }

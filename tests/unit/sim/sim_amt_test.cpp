@@ -2,9 +2,9 @@
 // provbench-sim's per-device AMT simulator and firmware tree, read back by the agent's own
 // collector (the same code bench-agent runs).
 #include <filesystem>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "agent/facts_collector.hpp"
 #include "mei/unix_socket_transport.hpp"
