@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent/facts_collector.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "amt/amt_client.hpp"
@@ -67,11 +68,15 @@ class Collector {
 
   AmtFacts run() {
     auto cv = client_.getCodeVersions();
-    if (!ok(cv, "GetCodeVersions")) return finish();
-    f_.amtVersion = cv->find("AMT");
-    f_.buildNumber = cv->find("Build Number");
-    f_.sku = cv->find("Sku");
-    const int amtMajor = majorOf(f_.amtVersion);
+    if (ok(cv, "GetCodeVersions")) {
+      f_.amtVersion = cv->find("AMT");
+      f_.buildNumber = cv->find("Build Number");
+      f_.sku = cv->find("Sku");
+    }
+    if (stopped_) return finish();
+    // Unknown version: read algorithm byte 3 as every AMT since 6 means it.
+    const int parsedMajor = majorOf(f_.amtVersion);
+    const int amtMajor = parsedMajor == 0 ? 6 : parsedMajor;
 
     if (auto v = client_.getProvisioningState(); ok(v, "GetProvisioningState")) {
       static const char* kNames[] = {"pre", "in", "post"};
@@ -89,13 +94,13 @@ class Collector {
     if (stopped_) return finish();
     if (auto handles = client_.enumerateHashHandles(); ok(handles, "EnumerateHashHandles")) {
       for (auto h : *handles) {
-        auto e = client_.getCertificateHashEntry(h, amtMajor == 0 ? 6 : amtMajor);
+        auto e = client_.getCertificateHashEntry(h, amtMajor);
         if (!ok(e, "GetCertificateHashEntry")) {
           if (stopped_) return finish();
           continue;
         }
         f_.hashes.push_back(AmtHashEntry{
-            e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor == 0 ? 6 : amtMajor),
+            e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor),
             toHex(e->hash), e->isDefault, e->isActive});
       }
     }

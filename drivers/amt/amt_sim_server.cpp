@@ -157,6 +157,7 @@ void AmtSimServer::run() {
       (void)sendHello();
       nextHello = Clock::now() + interval;
     }
+    const std::size_t polled = clients.size();  // fds holds these; a new client waits a round
     if ((fds[1].revents & POLLIN) != 0) {
       const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd >= 0 && clients.size() < kMaxClients) {
@@ -165,7 +166,7 @@ void AmtSimServer::run() {
         ::close(fd);
       }
     }
-    for (std::size_t i = 0; i < clients.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       if (fds[2 + i].revents == 0) continue;
       Client& c = clients[i];
       std::uint8_t buf[4096];

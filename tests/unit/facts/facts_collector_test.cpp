@@ -103,6 +103,18 @@ TEST_F(FactsTest, BadStatusOnOneCommand) {
   EXPECT_EQ(f.configServerPort, 0);
 }
 
+TEST_F(FactsTest, FailedCodeVersionsDoesNotHideTheRest) {
+  AmtSimConfig c = defaultAmtSimConfig();
+  c.faults.badStatus = "GetCodeVersions";
+  auto t = transportTo(c);
+  AmtFacts f = collectAmtFacts(t);
+  EXPECT_EQ(f.access, AmtAccess::Error);
+  EXPECT_EQ(f.failedCommands, std::vector<std::string>{"GetCodeVersions"});
+  EXPECT_EQ(f.amtVersion, "");
+  EXPECT_EQ(f.provisioningState, "pre");
+  EXPECT_EQ(f.hashes.size(), 25u);
+}
+
 struct AccessCase {
   const char* name;
   void (*apply)(AmtSimFaults&);
