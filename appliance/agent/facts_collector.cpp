@@ -99,9 +99,8 @@ class Collector {
           if (stopped_) return finish();
           continue;
         }
-        f_.hashes.push_back(AmtHashEntry{
-            e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor),
-            toHex(e->hash), e->isDefault, e->isActive});
+        f_.hashes.push_back(AmtHashEntry{e->name, amthi::hashAlgorithmName(e->algorithm, amtMajor),
+                                         toHex(e->hash), e->isDefault, e->isActive});
       }
     }
     if (stopped_) return finish();
