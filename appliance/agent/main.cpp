@@ -2,6 +2,7 @@
 // bench-agent: runs on the device being provisioned. Composition root only.
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,9 @@
 #include <getopt.h>
 
 #include "agent/agent_session.hpp"
+#include "agent/facts_collector.hpp"
+#include "mei/mei_transport.hpp"
+#include "mei/unix_socket_transport.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
 #include "sysfs/identity_reader.hpp"
@@ -26,6 +30,9 @@ Options:
   --pin FILE             file holding the appliance certificate pin, "sha256:<hex>" (required)
   --root DIR             read /sys under DIR instead of / (fixture trees, simulation)
   --bind ADDR            connect from this local address (slot identification on the bench)
+  --mei                  read AMT through /dev/mei0..3 (the default)
+  --amt-socket PATH      read AMT from an AMT firmware simulator on this Unix socket instead
+  --no-amt               do not read AMT at all
   --timeout-ms N         timeout of every read and write (default 30000)
   --attempts N           connection attempts including reconnects (default 8)
   --json                 print the outcome as one JSON object on stdout
@@ -60,11 +67,16 @@ bool splitHostPort(const std::string& s, std::string& host, std::uint16_t& port)
 int main(int argc, char** argv) {
   pb::AgentOptions opt;
   std::string appliance, pinFile, root = "/";
+  enum class AmtSource { Mei, Socket, None } amtSource = AmtSource::Mei;
+  std::string amtSocket;
   bool json = false, quiet = false;
   static const option kLong[] = {{"appliance", required_argument, nullptr, 'a'},
                                  {"pin", required_argument, nullptr, 'p'},
                                  {"root", required_argument, nullptr, 'r'},
                                  {"bind", required_argument, nullptr, 'b'},
+                                 {"mei", no_argument, nullptr, 'M'},
+                                 {"amt-socket", required_argument, nullptr, 'S'},
+                                 {"no-amt", no_argument, nullptr, 'N'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"attempts", required_argument, nullptr, 'n'},
                                  {"json", no_argument, nullptr, 'j'},
@@ -87,6 +99,16 @@ int main(int argc, char** argv) {
           break;
         case 'b':
           opt.bindAddress = optarg;
+          break;
+        case 'M':
+          amtSource = AmtSource::Mei;
+          break;
+        case 'S':
+          amtSource = AmtSource::Socket;
+          amtSocket = optarg;
+          break;
+        case 'N':
+          amtSource = AmtSource::None;
           break;
         case 't':
           opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg));
@@ -131,6 +153,34 @@ int main(int argc, char** argv) {
     std::cerr << "bench-agent: cannot read identity facts: " << facts.error().message << "\n";
     return pb::agent_exit::kProtocol;
   }
+  auto progressLine = [quiet](const std::string& line) {
+    if (!quiet) std::cerr << "bench-agent: " << line << "\n";
+  };
+  // Firmware and AMT facts, read in band exactly as on real hardware (the transport is the only
+  // difference between a device and provbench-sim). Sending them to the appliance is wired by
+  // the facts message (issue 4, appliance side); until then they are summarised locally.
+  std::unique_ptr<pb::AmtTransport> amt;
+  if (amtSource == AmtSource::Mei) {
+    amt = std::make_unique<pb::MeiTransport>(pb::MeiOptions{}, pb::makeSystemMeiSyscalls());
+  } else if (amtSource == AmtSource::Socket) {
+    pb::UnixSocketOptions so;
+    so.path = amtSocket;
+    amt = std::make_unique<pb::UnixSocketTransport>(so);
+  }
+  const pb::DeviceFacts deviceFacts = pb::collectFacts(root, amt.get());
+  amt.reset();  // release the AMTHI client: LMS or the next tool may need it
+  if (deviceFacts.amt) {
+    const auto& a = *deviceFacts.amt;
+    std::size_t active = 0;
+    for (const auto& h : a.hashes) active += h.isActive ? 1 : 0;
+    progressLine("amt: access " + std::string(pb::amtAccessName(a.access)) +
+                 (a.access == pb::AmtAccess::Ok
+                      ? ", AMT " + a.amtVersion + ", " + a.provisioningState + "/" + a.controlMode +
+                            ", " + std::to_string(a.hashes.size()) + " trusted-root hashes (" +
+                            std::to_string(active) + " active)"
+                      : ": " + a.accessDetail));
+  }
+
   auto tls = pb::makeClientContext(*pin);
   if (!tls.ok()) {
     std::cerr << "bench-agent: " << tls.error().message << "\n";

@@ -7,6 +7,7 @@
 
 #include "core/files.hpp"
 #include "yaml/yaml_document.hpp"
+#include "yaml/yaml_reader.hpp"
 
 namespace pb {
 
@@ -24,6 +25,24 @@ bool readString(const YamlEntry& e, const std::string& path, YamlIssues& issues,
   return true;
 }
 
+void readFirmware(const YamlNode& node, const std::string& path, YamlIssues& issues,
+                  FleetFirmware& f) {
+  YamlMapReader r(node, path, issues);
+  r.readString("bios_vendor", f.biosVendor, Presence::Optional, 256);
+  r.readString("bios_version", f.biosVersion, Presence::Optional, 256);
+  if (r.readString("me_version", f.meFirmwareVersion, Presence::Optional, 64) &&
+      std::count(f.meFirmwareVersion.begin(), f.meFirmwareVersion.end(), '.') != 3) {
+    r.report("me_version", "expected major.minor.hotfix.build");
+  }
+  r.readBool("secure_boot", f.secureBoot);
+  r.readBool("setup_mode", f.setupMode);
+  r.readBool("efi", f.efi);
+  if (r.readString("tpm", f.tpm) && f.tpm != "2.0" && f.tpm != "1.2" && f.tpm != "none") {
+    r.report("tpm", "expected 2.0, 1.2 or none");
+  }
+  r.finish();
+}
+
 void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fleet& fleet,
                 std::set<std::string>& names) {
   const std::string base = "devices[" + std::to_string(index) + "]";
@@ -33,6 +52,7 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
   }
   FleetDevice d;
   d.line = node.mark.line;
+  bool amtUuidSet = false;
   for (const auto& e : node.entries) {
     const std::string path = base + "." + e.key;
     if (e.key == "name") {
@@ -70,6 +90,11 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
         issues.add(e.value.mark, path,
                    "unknown fault " + yamlQuote(d.fault) + " (known: " + known + ")");
       }
+    } else if (e.key == "amt") {
+      readAmtSimConfig(e.value, path, issues, d.amt);
+      amtUuidSet = e.value.kind == YamlKind::Mapping && e.value.find("uuid") != nullptr;
+    } else if (e.key == "firmware") {
+      readFirmware(e.value, path, issues, d.firmware);
     } else if (e.key == "expect") {
       if (e.value.kind != YamlKind::Mapping) {
         issues.add(e.value.mark, path, "expected a mapping with state and code");
@@ -87,8 +112,11 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
     } else {
       issues.add(e.keyMark, path,
                  "unknown key (expected name, source, serial, smbios_uuid, model, vendor, "
-                 "board_serial, macs, fault, expect)");
+                 "board_serial, macs, amt, firmware, fault, expect)");
     }
+  }
+  if (!amtUuidSet) {
+    if (auto u = amthi::parseUuidText(d.identity.smbiosUuid)) d.amt.uuid = *u;
   }
   if (d.name.empty()) {
     issues.add(node.mark, base + ".name", "every device needs a name");

@@ -7,10 +7,22 @@
 #include <string_view>
 #include <vector>
 
+#include "amt/amt_sim_config.hpp"
 #include "core/result.hpp"
 #include "protocol/identity_facts.hpp"
 
 namespace pb {
+
+// The firmware facts the device's fixture tree carries (sysfs, efivarfs).
+struct FleetFirmware {
+  std::string biosVendor = "Acme Firmware";
+  std::string biosVersion = "1.0.0";
+  std::string meFirmwareVersion;  // "" = from the AMT simulator's AMT version and build number
+  bool secureBoot = true;
+  bool setupMode = false;
+  bool efi = true;          // false = legacy (CSM) boot: no /sys/firmware/efi
+  std::string tpm = "2.0";  // "2.0" | "1.2" | "none"
+};
 
 struct FleetDevice {
   std::string name;
@@ -20,6 +32,10 @@ struct FleetDevice {
   std::string fault;
   std::string expectState;  // "" = no expectation
   std::string expectCode;
+  // The device's AMT firmware simulator (`amt:` block over the factory default). The UUID
+  // defaults to the SMBIOS UUID, as on real hardware.
+  AmtSimConfig amt = defaultAmtSimConfig();
+  FleetFirmware firmware;
   int line = 0;
 };
 

@@ -15,6 +15,7 @@
 
 #include "core/bytes.hpp"
 #include "core/files.hpp"
+#include "sim/amt_sim_device.hpp"
 #include "sim/fault_player.hpp"
 
 extern char** environ;
@@ -44,7 +45,7 @@ Status writeFixtureTree(const FleetDevice& d, const std::string& root) {
     if (Status st = makeDirs(dir + "/device", 0755); !st.ok()) return st;
     if (Status st = writeFileAtomic(dir + "/address", mac + "\n", 0444); !st.ok()) return st;
   }
-  return {};
+  return writeFirmwareTree(d, root);
 }
 
 namespace {
@@ -54,14 +55,15 @@ struct Child {
   std::string outPath;
 };
 
-Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::string& dir) {
+Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::string& dir,
+                         const std::string& amtSocket) {
   Child c;
   c.outPath = dir + "/agent.json";
   const std::string errPath = dir + "/agent.log";
   std::vector<std::string> args = {o.agentPath,   "--appliance",  o.appliance,
                                    "--pin",       o.pinFile,      "--root",
                                    dir + "/root", "--timeout-ms", std::to_string(o.timeoutMs),
-                                   "--json"};
+                                   "--json",      "--amt-socket", amtSocket};
   if (!d.source.empty()) {
     args.emplace_back("--bind");
     args.push_back(d.source);
@@ -125,6 +127,8 @@ Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o)
   std::vector<SimResult> results(fleet.devices.size());
   std::vector<std::pair<std::size_t, Child>> children;
   std::vector<std::thread> faults;
+  // Each agent's AMT firmware simulator serves until every agent has finished.
+  std::vector<std::unique_ptr<AmtSimServer>> amtSims;
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     const FleetDevice& d = fleet.devices[i];
     results[i].device = d;
@@ -150,7 +154,11 @@ Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o)
         return st.error();
       }
     }
-    Result<Child> c = spawnAgent(d, agentOptions, dir);
+    const std::string amtSocket = dir + "/amt.sock";
+    auto sim = startAmtSimDevice(d, amtSocket);
+    if (!sim.ok()) return sim.error();
+    amtSims.push_back(std::move(*sim));
+    Result<Child> c = spawnAgent(d, agentOptions, dir, amtSocket);
     if (!c.ok()) return c.error();
     children.emplace_back(i, *c);
   }

@@ -26,6 +26,9 @@ struct FirmwareFacts {
   std::optional<bool> tpmPresent;  // /sys/class/tpm/tpm0
   std::string tpmVersion;          // "2.0" from tpm_version_major
   std::vector<std::pair<std::string, std::string>> firmwareAttributes;  // name -> current_value
+  // What could not be read or made no sense ("SecureBoot efivar has 7 bytes, expected 5"); the
+  // value concerned stays unknown, so its check reports missing_data with this as the reason.
+  std::vector<std::string> readProblems;
 };
 
 struct AmtHashEntry {
@@ -60,6 +63,10 @@ struct AmtFacts {
   std::optional<bool> tlsEnabled;
   std::string lanMac;  // GetLANInterfaceSettings
   std::optional<bool> dhcpEnabled;
+  // AMTHI commands that failed ("GetCertificateHashEntry", …; details in accessDetail). The
+  // fields they fill are incomplete: e.g. `hashes` is only the whole table if neither
+  // EnumerateHashHandles nor GetCertificateHashEntry is listed here.
+  std::vector<std::string> failedCommands;
 };
 
 // The attestation verifier's conclusions (issue 3) in the form policy checks need.
