@@ -539,8 +539,9 @@ TEST(HandlerFailures, StatusWithoutProviderStillCounts) {
 TEST(HandlerFailures, RejectsAnInvalidDefaultTtl) {
   FixedClock clock(0);
   test::FakeStore store(clock);
-  EXPECT_THROW(StoreAdminHandler(store, clock, nullptr, {.defaultApprovalTtlHours = 0}),
-               std::invalid_argument);
+  StoreAdminHandlerOptions options;
+  options.defaultApprovalTtlHours = 0;
+  EXPECT_THROW(StoreAdminHandler(store, clock, nullptr, options), std::invalid_argument);
 }
 
 }  // namespace
