@@ -205,4 +205,46 @@ std::string SwtpmProcess::tcti() const {
   return "swtpm:host=127.0.0.1,port=" + std::to_string(port_);
 }
 
+Result<SimTpm> provisionSimTpm(const std::string& stateDir, const SimTpmSpec& spec,
+                               const ManufacturerCa& trusted, const ManufacturerCa& untrusted) {
+  SwtpmOptions o;
+  o.stateDir = stateDir;
+  o.startup = !spec.notReady;
+  auto process = SwtpmProcess::start(o);
+  if (!process.ok()) return process.error();
+  SimTpm out;
+  out.process = std::move(*process);
+  if (spec.notReady) return out;
+
+  auto opened = TpmDevice::open(out.process->tcti());
+  if (!opened.ok()) return opened.error().withContext("provisioning");
+  TpmDevice& tpm = **opened;
+  TpmInfo info = tpm.info();
+  if (info.readiness != TpmReadiness::Ready) {
+    return makeError("swtpm", "fresh swtpm is not ready: " + info.detail);
+  }
+  auto ek = tpm.loadEk(spec.ekAlgorithm);
+  if (!ek.ok()) return ek.error().withContext("provisioning");
+  out.ekPublic = ek->publicArea;
+  if (spec.ekCert != EkCertMode::None) {
+    EkCertificateSubject subject;
+    subject.manufacturerId = info.manufacturerId;
+    subject.model = info.vendorString.empty() ? "swtpm" : info.vendorString;
+    subject.firmwareVersion = 0;
+    const ManufacturerCa& ca = spec.ekCert == EkCertMode::Trusted ? trusted : untrusted;
+    auto cert = ca.issueEkCertificate(out.ekPublic, subject);
+    if (!cert.ok()) return cert.error().withContext("provisioning");
+    out.ekCertificate = std::move(*cert);
+    out.ekCertIndex = spec.ekAlgorithm == KeyAlgorithm::Rsa2048 ? ek_nv::kRsaCert : ek_nv::kEccCert;
+    if (Status st = tpm.writePlatformNv(out.ekCertIndex, out.ekCertificate, true); !st.ok()) {
+      return st.error().withContext("provisioning");
+    }
+  }
+  for (const PcrExtend& e : spec.extends) {
+    if (Status st = tpm.extendPcr(e); !st.ok()) return st.error().withContext("boot events");
+  }
+  out.tpmTime = tpm.tpmTime();
+  return out;
+}
+
 }  // namespace pb

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #include "core/result.hpp"
+#include "sim/manufacturer_ca.hpp"
+#include "tpm/tpm_device.hpp"
 
 namespace pb {
 
@@ -46,5 +48,33 @@ class SwtpmProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
+
+enum class EkCertMode { Trusted, None, Untrusted };
+
+// What a simulated device's TPM looks like before its agent starts.
+struct SimTpmSpec {
+  KeyAlgorithm ekAlgorithm = KeyAlgorithm::EccP256;
+  EkCertMode ekCert = EkCertMode::Trusted;
+  // A TPM present but never started (no TPM2_Startup): the agent must report "not_ready".
+  bool notReady = false;
+  // Measured-boot events, extended into the SHA-256 bank in order (EventLogBuilder's output).
+  std::vector<PcrExtend> extends;
+};
+
+struct SimTpm {
+  std::unique_ptr<SwtpmProcess> process;
+  Bytes ekPublic;       // TPM2B_PUBLIC of the EK the agent will recreate; empty when not ready
+  Bytes ekCertificate;  // DER as written to NV; empty with EkCertMode::None
+  std::uint32_t ekCertIndex = 0;
+  std::chrono::microseconds tpmTime{0};  // spent provisioning
+};
+
+// Starts a swtpm in `stateDir` and provisions it like a manufacturer and firmware would: creates
+// the EK, writes its certificate (issued by `trusted`, or by `untrusted` for the failure switch)
+// to NV 0x01C00002 / 0x01C0000A under platform authorisation, and extends the boot events. The
+// TPM connection is closed again before returning, so the agent can connect (swtpm serves one
+// client at a time).
+Result<SimTpm> provisionSimTpm(const std::string& stateDir, const SimTpmSpec& spec,
+                               const ManufacturerCa& trusted, const ManufacturerCa& untrusted);
 
 }  // namespace pb
