@@ -21,7 +21,8 @@ nlohmann::json AgentOutcome::toJson() const {
           {"remediation", remediation},
           {"device_id", deviceId},
           {"session_id", sessionId},
-          {"attempts", attempts}};
+          {"attempts", attempts},
+          {"tpm_ms", tpmMs}};
 }
 
 int exitCodeForState(const std::string& state) {
@@ -47,12 +48,14 @@ bool retryableError(const std::string& code) {
 
 AgentSession::AgentSession(boost::asio::any_io_executor ex,
                            std::shared_ptr<boost::asio::ssl::context> tls, AgentOptions options,
-                           IdentityFacts facts, std::function<void(const std::string&)> progress)
+                           IdentityFacts facts, std::function<void(const std::string&)> progress,
+                           AttestResponder* attest)
     : ex_(std::move(ex)),
       tls_(std::move(tls)),
       options_(std::move(options)),
       facts_(std::move(facts)),
-      progress_(std::move(progress)) {}
+      progress_(std::move(progress)),
+      attest_(attest) {}
 
 boost::asio::awaitable<AgentOutcome> AgentSession::run() {
   AgentOutcome out;
@@ -140,6 +143,30 @@ boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
       out.exitCode = agent_exit::kProtocol;
       co_await t.close();
       co_return !retryableError(out.code);
+    }
+    if (attest_ != nullptr && AttestResponder::handles(type)) {
+      // TPM work is synchronous: this agent runs one session, nothing else waits on the loop.
+      Result<nlohmann::json> reply = attest_->handle(*frame);
+      out.tpmMs = static_cast<double>(attest_->tpmTime().count()) / 1000.0;
+      if (!reply.ok()) {
+        ErrorFrame e;
+        e.code = reply.error().code;
+        e.message = reply.error().message;
+        (void)co_await t.writeFrame(e.toJson(), io);
+        out.code = e.code;
+        out.message = e.message;
+        out.exitCode = agent_exit::kProtocol;
+        co_await t.close();
+        co_return true;
+      }
+      if (progress_) progress_(type + " answered");
+      if (!(co_await t.writeFrame(*reply, io)).ok()) {
+        out.exitCode = agent_exit::kUnreachable;
+        out.message = "connection lost while answering " + type;
+        co_await t.close();
+        co_return false;
+      }
+      continue;
     }
     // Something this agent does not understand: say so, then stop.
     ErrorFrame e;

@@ -14,6 +14,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "agent/attest_responder.hpp"
 #include "core/result.hpp"
 #include "protocol/identity_facts.hpp"
 
@@ -40,6 +41,7 @@ struct AgentOutcome {
   std::string deviceId;
   std::string sessionId;
   int attempts = 0;
+  double tpmMs = 0;  // time spent in TPM commands (attestation), for the bench's figures
   [[nodiscard]] nlohmann::json toJson() const;
 };
 
@@ -62,7 +64,7 @@ class AgentSession {
  public:
   AgentSession(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls,
                AgentOptions options, IdentityFacts facts,
-               std::function<void(const std::string&)> progress);
+               std::function<void(const std::string&)> progress, AttestResponder* attest = nullptr);
 
   boost::asio::awaitable<AgentOutcome> run();
 
@@ -75,6 +77,7 @@ class AgentSession {
   AgentOptions options_;
   IdentityFacts facts_;
   std::function<void(const std::string&)> progress_;
+  AttestResponder* attest_;  // answers the attestation frames; nullptr = not offered
   std::string lastSessionId_;
 };
 

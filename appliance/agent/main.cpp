@@ -26,6 +26,10 @@ Options:
   --pin FILE             file holding the appliance certificate pin, "sha256:<hex>" (required)
   --root DIR             read /sys under DIR instead of / (fixture trees, simulation)
   --bind ADDR            connect from this local address (slot identification on the bench)
+  --tcti TCTI            the TPM to attest with (default device:/dev/tpmrm0; simulation:
+                         swtpm:host=127.0.0.1,port=P); never tpm2-tss's implicit default
+  --event-log PATH       measured-boot event log (default
+                         /sys/kernel/security/tpm0/binary_bios_measurements)
   --timeout-ms N         timeout of every read and write (default 30000)
   --attempts N           connection attempts including reconnects (default 8)
   --json                 print the outcome as one JSON object on stdout
@@ -61,10 +65,13 @@ int main(int argc, char** argv) {
   pb::AgentOptions opt;
   std::string appliance, pinFile, root = "/";
   bool json = false, quiet = false;
+  pb::AttestResponderOptions attestOptions;
   static const option kLong[] = {{"appliance", required_argument, nullptr, 'a'},
                                  {"pin", required_argument, nullptr, 'p'},
                                  {"root", required_argument, nullptr, 'r'},
                                  {"bind", required_argument, nullptr, 'b'},
+                                 {"tcti", required_argument, nullptr, 'T'},
+                                 {"event-log", required_argument, nullptr, 'e'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"attempts", required_argument, nullptr, 'n'},
                                  {"json", no_argument, nullptr, 'j'},
@@ -87,6 +94,12 @@ int main(int argc, char** argv) {
           break;
         case 'b':
           opt.bindAddress = optarg;
+          break;
+        case 'T':
+          attestOptions.tcti = optarg;
+          break;
+        case 'e':
+          attestOptions.eventLogPath = optarg;
           break;
         case 't':
           opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg));
@@ -121,6 +134,10 @@ int main(int argc, char** argv) {
     return pb::agent_exit::kUsage;
   }
 
+  if (!pb::isAllowedTcti(attestOptions.tcti)) {
+    std::cerr << "bench-agent: --tcti must be device:/dev/…, swtpm:host=H,port=P or mssim:…\n";
+    return pb::agent_exit::kUsage;
+  }
   auto pin = pb::readPinFile(pinFile);
   if (!pin.ok()) {
     std::cerr << "bench-agent: " << pin.error().message << "\n";
@@ -141,7 +158,8 @@ int main(int argc, char** argv) {
   auto progress = [quiet](const std::string& line) {
     if (!quiet) std::cerr << "bench-agent: " << line << "\n";
   };
-  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress);
+  pb::AttestResponder attest(attestOptions);
+  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress, &attest);
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {

@@ -174,14 +174,16 @@ Result<TPML_PCR_SELECTION> sha256Selection(const std::vector<unsigned>& pcrs) {
   return sel;
 }
 
-bool tctiAllowed(const std::string& tcti) {
+}  // namespace
+
+bool isAllowedTcti(std::string_view tcti) {
+  // Explicit backends only: "" would make tpm2-tss probe its default list, and "cmd:" would run
+  // a program.
   for (std::string_view prefix : {"device:/dev/", "swtpm:", "mssim:"}) {
-    if (tcti.rfind(prefix, 0) == 0 && tcti.size() > prefix.size()) return true;
+    if (tcti.substr(0, prefix.size()) == prefix && tcti.size() > prefix.size()) return true;
   }
   return false;
 }
-
-}  // namespace
 
 struct TpmDevice::Impl {
   TSS2_TCTI_CONTEXT* tcti = nullptr;
@@ -310,7 +312,7 @@ TpmDevice::TpmDevice(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 TpmDevice::~TpmDevice() = default;
 
 Result<std::unique_ptr<TpmDevice>> TpmDevice::open(const std::string& tcti) {
-  if (!tctiAllowed(tcti)) {
+  if (!isAllowedTcti(tcti)) {
     return makeError("tpm_absent",
                      "TCTI \"" + tcti +
                          "\" is not allowed: use device:/dev/tpmrm0, swtpm:host=H,port=P or "

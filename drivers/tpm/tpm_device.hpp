@@ -25,6 +25,9 @@ namespace pb {
 
 inline constexpr const char* kDefaultTcti = "device:/dev/tpmrm0";
 
+// device:/dev/…, swtpm:… or mssim:… with a configuration; everything else is refused.
+bool isAllowedTcti(std::string_view tcti);
+
 enum class TpmReadiness { Ready, Disabled, NotReady, Lockout, Absent };
 // "ready", "disabled", "not_ready", "lockout", "absent" (the attest_keys contract).
 std::string_view readinessName(TpmReadiness r);
