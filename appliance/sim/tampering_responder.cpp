@@ -13,7 +13,8 @@ constexpr std::pair<std::string_view, bool AgentTamper::*> kSwitches[] = {
 
 Result<AgentTamper> parseAgentTamper(std::string_view list) {
   AgentTamper t;
-  while (!list.empty()) {
+  if (list.empty()) return t;
+  for (;;) {
     const auto comma = list.find(',');
     const std::string_view item = list.substr(0, comma);
     bool known = false;
@@ -24,9 +25,9 @@ Result<AgentTamper> parseAgentTamper(std::string_view list) {
       }
     }
     if (!known) return makeError("usage", "unknown tamper switch \"" + std::string(item) + "\"");
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (comma == std::string_view::npos) return t;
+    list = list.substr(comma + 1);  // "a," leaves "" and fails as an unknown switch
   }
-  return t;
 }
 
 std::string formatAgentTamper(const AgentTamper& t) {
