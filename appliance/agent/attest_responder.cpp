@@ -161,14 +161,16 @@ Result<json> AttestResponder::start(const json& frame) {
 }
 
 Result<json> AttestResponder::challenge(const json& frame) {
-  if (step_ != Step::KeysSent || !tpm_) {
-    return makeError(std::string(reason::kUnexpectedMessage),
-                     "attest_challenge before attest_keys with a ready TPM");
-  }
+  // Fields first, order second: the checks are the same either way, and this keeps every field
+  // parser reachable for the fuzzer without a TPM.
   auto blob = hexField(frame, "attest_challenge", "credential_blob", 2, kMaxTpm2bBytes);
   if (!blob.ok()) return blob.error();
   auto secret = hexField(frame, "attest_challenge", "encrypted_secret", 2, kMaxTpm2bBytes);
   if (!secret.ok()) return secret.error();
+  if (step_ != Step::KeysSent || !tpm_) {
+    return makeError(std::string(reason::kUnexpectedMessage),
+                     "attest_challenge before attest_keys with a ready TPM");
+  }
   const auto t0 = tpmTime();
   auto activated = tpm_->activateCredential(*blob, *secret);
   if (!activated.ok()) return tpmFailure(activated.error());
@@ -180,16 +182,16 @@ Result<json> AttestResponder::challenge(const json& frame) {
 }
 
 Result<json> AttestResponder::quote(const json& frame) {
-  if (step_ != Step::Activated || !tpm_) {
-    return makeError(std::string(reason::kUnexpectedMessage),
-                     "quote_request before the credential was activated");
-  }
   auto nonce = hexField(frame, "quote_request", "nonce", kDigestBytes, kDigestBytes);
   if (!nonce.ok()) return nonce.error();
   auto pcrs = pcrList(frame, "quote_request");
   if (!pcrs.ok()) return pcrs.error();
   auto challenge = hexField(frame, "quote_request", "sign_challenge", kDigestBytes, kDigestBytes);
   if (!challenge.ok()) return challenge.error();
+  if (step_ != Step::Activated || !tpm_) {
+    return makeError(std::string(reason::kUnexpectedMessage),
+                     "quote_request before the credential was activated");
+  }
 
   const auto t0 = tpmTime();
   auto q = makeQuote(*tpm_, *nonce, *pcrs);
