@@ -141,6 +141,7 @@ TEST_F(FleetTest, TpmDevicesGetProvisionedSwtpms) {
             "  - name: unregistered-not-ready\n"
             "    source: 127.0.1.3\n"
             "    serial: C02XK0ABJGH5\n"
+            "    smbios_uuid: 9a1f6c2e-47d1-4b8a-9c3e-2f0d5b7a8e13\n"
             "    tpm: {not_ready: true}\n"
             "    expect: {state: blocked, code: PB-1001}\n");
   SpawnOptions so;
