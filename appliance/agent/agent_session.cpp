@@ -49,13 +49,20 @@ bool retryableError(const std::string& code) {
 AgentSession::AgentSession(boost::asio::any_io_executor ex,
                            std::shared_ptr<boost::asio::ssl::context> tls, AgentOptions options,
                            IdentityFacts facts, std::function<void(const std::string&)> progress,
-                           AttestResponder* attest)
+                           std::vector<std::shared_ptr<AgentResponder>> responders)
     : ex_(std::move(ex)),
       tls_(std::move(tls)),
       options_(std::move(options)),
       facts_(std::move(facts)),
       progress_(std::move(progress)),
-      attest_(attest) {}
+      responders_(std::move(responders)) {}
+
+AgentResponder* AgentSession::responderFor(std::string_view type) const {
+  for (const auto& r : responders_) {
+    if (r->handles(type)) return r.get();
+  }
+  return nullptr;
+}
 
 boost::asio::awaitable<AgentOutcome> AgentSession::run() {
   AgentOutcome out;
@@ -144,10 +151,9 @@ boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
       co_await t.close();
       co_return !retryableError(out.code);
     }
-    if (attest_ != nullptr && AttestResponder::handles(type)) {
-      // TPM work is synchronous: this agent runs one session, nothing else waits on the loop.
-      Result<nlohmann::json> reply = attest_->handle(*frame);
-      out.tpmMs = static_cast<double>(attest_->tpmTime().count()) / 1000.0;
+    if (AgentResponder* r = responderFor(type)) {
+      if (progress_) progress_("answering " + type);
+      Result<nlohmann::json> reply = r->respond(*frame);
       if (!reply.ok()) {
         ErrorFrame e;
         e.code = reply.error().code;
@@ -155,11 +161,10 @@ boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
         (void)co_await t.writeFrame(e.toJson(), io);
         out.code = e.code;
         out.message = e.message;
-        out.exitCode = agent_exit::kProtocol;
+        out.exitCode = agent_exit::kFailed;
         co_await t.close();
         co_return true;
       }
-      if (progress_) progress_(type + " answered");
       if (!(co_await t.writeFrame(*reply, io)).ok()) {
         out.exitCode = agent_exit::kUnreachable;
         out.message = "connection lost while answering " + type;

@@ -6,15 +6,18 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "agent/attest_responder.hpp"
+#include "agent/responder.hpp"
 #include "core/result.hpp"
 #include "protocol/identity_facts.hpp"
 
@@ -64,20 +67,22 @@ class AgentSession {
  public:
   AgentSession(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls,
                AgentOptions options, IdentityFacts facts,
-               std::function<void(const std::string&)> progress, AttestResponder* attest = nullptr);
+               std::function<void(const std::string&)> progress,
+               std::vector<std::shared_ptr<AgentResponder>> responders = {});
 
   boost::asio::awaitable<AgentOutcome> run();
 
  private:
   // One connection. Returns true when the outcome is final, false to reconnect.
   boost::asio::awaitable<bool> attempt(AgentOutcome& out);
+  [[nodiscard]] AgentResponder* responderFor(std::string_view type) const;
 
   boost::asio::any_io_executor ex_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   AgentOptions options_;
   IdentityFacts facts_;
   std::function<void(const std::string&)> progress_;
-  AttestResponder* attest_;  // answers the attestation frames; nullptr = not offered
+  std::vector<std::shared_ptr<AgentResponder>> responders_;
   std::string lastSessionId_;
 };
 

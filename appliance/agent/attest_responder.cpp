@@ -79,7 +79,7 @@ AttestResponder::AttestResponder(AttestResponderOptions options) : options_(std:
 
 AttestResponder::~AttestResponder() = default;
 
-bool AttestResponder::handles(std::string_view type) {
+bool AttestResponder::handles(std::string_view type) const {
   return type == "attest_start" || type == "attest_challenge" || type == "quote_request";
 }
 
@@ -87,7 +87,7 @@ std::chrono::microseconds AttestResponder::tpmTime() const {
   return closedTpmTime_ + (tpm_ ? tpm_->tpmTime() : std::chrono::microseconds{0});
 }
 
-Result<json> AttestResponder::handle(const json& frame) {
+Result<json> AttestResponder::respond(const json& frame) {
   if (!frame.is_object()) return malformed("frame", "expected an object");
   auto type = frame.find("type");
   if (type == frame.end() || !type->is_string()) return malformed("frame", "missing type");

@@ -2,7 +2,8 @@
 // The agent side of the in-band attestation exchange (attest_start → attest_keys,
 // attest_challenge → attest_activated, quote_request → quote; see appliance/agent/README.md and
 // the contract in the attestation docs). Transport-free: `handle()` takes one appliance frame and
-// returns the reply, so it is driven by AgentSession on the wire and by scripted frames in tests.
+// returns the reply (the AgentResponder seam), so it is driven by AgentSession on the wire and by
+// scripted frames in tests.
 //
 // The TPM is opened on attest_start with the explicit TCTI given on the command line. A device
 // without a usable TPM answers attest_keys honestly (readiness absent / disabled / not_ready /
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/responder.hpp"
 #include "core/result.hpp"
 #include "tpm/tpm_device.hpp"
 
@@ -32,20 +34,20 @@ struct AttestResponderOptions {
   std::size_t maxEventLogBytes = 384 * 1024;
 };
 
-class AttestResponder {
+class AttestResponder : public AgentResponder {
  public:
   explicit AttestResponder(AttestResponderOptions options);
-  virtual ~AttestResponder();
+  ~AttestResponder() override;
   AttestResponder(const AttestResponder&) = delete;
   AttestResponder& operator=(const AttestResponder&) = delete;
 
   // attest_start, attest_challenge, quote_request.
-  static bool handles(std::string_view type);
+  [[nodiscard]] bool handles(std::string_view type) const override;
 
   // The reply frame. An Error carries the reason code for the `error` frame the caller sends
   // before closing: PB-0001 for a malformed field, PB-0005 for a frame out of order, PB-9002
   // when the TPM failed a command mid-exchange.
-  Result<nlohmann::json> handle(const nlohmann::json& frame);
+  Result<nlohmann::json> respond(const nlohmann::json& frame) override;
 
   // Total TPM time of this exchange so far.
   [[nodiscard]] std::chrono::microseconds tpmTime() const;

@@ -2,6 +2,7 @@
 // bench-agent: runs on the device being provisioned. Composition root only.
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include <getopt.h>
 
 #include "agent/agent_session.hpp"
+#include "agent/attest_responder.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
 #include "sysfs/identity_reader.hpp"
@@ -158,8 +160,8 @@ int main(int argc, char** argv) {
   auto progress = [quiet](const std::string& line) {
     if (!quiet) std::cerr << "bench-agent: " << line << "\n";
   };
-  pb::AttestResponder attest(attestOptions);
-  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress, &attest);
+  auto attest = std::make_shared<pb::AttestResponder>(attestOptions);
+  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress, {attest});
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {
@@ -170,6 +172,7 @@ int main(int argc, char** argv) {
     }
   });
   io.run();
+  outcome.tpmMs = static_cast<double>(attest->tpmTime().count()) / 1000.0;
 
   if (json) {
     std::cout << outcome.toJson().dump() << "\n";

@@ -4,6 +4,7 @@
 // unrestricted AK, narrowed PCR selection). Built with the simulator, never shipped on the bench
 // image: bench-agent has no such switches. Composition root only.
 #include <iostream>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -122,11 +123,11 @@ int main(int argc, char** argv) {
   if (!tls.ok()) return pb::agent_exit::kProtocol;
 
   boost::asio::io_context io;
-  pb::TamperingResponder attest(attestOptions, *tamper);
+  auto attest = std::make_shared<pb::TamperingResponder>(attestOptions, *tamper);
   pb::AgentSession session(
       io.get_executor(), *tls, opt, *facts,
       [](const std::string& line) { std::cerr << "provbench-sim-agent: " << line << "\n"; },
-      &attest);
+      {attest});
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {
@@ -137,6 +138,7 @@ int main(int argc, char** argv) {
     }
   });
   io.run();
+  outcome.tpmMs = static_cast<double>(attest->tpmTime().count()) / 1000.0;
   if (json) std::cout << outcome.toJson().dump() << "\n";
   return outcome.exitCode;
 }

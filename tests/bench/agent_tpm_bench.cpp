@@ -28,7 +28,7 @@ struct Step {
 
 Step timed(pb::AttestResponder& r, const json& frame, json& reply) {
   const auto t0 = Clock::now();
-  auto out = r.handle(frame);
+  auto out = r.respond(frame);
   const auto t1 = Clock::now();
   if (!out.ok()) {
     std::fprintf(stderr, "agent_tpm_bench: %s\n", out.error().message.c_str());

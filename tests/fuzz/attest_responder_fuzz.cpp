@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes the agent's handling of appliance attestation frames (attest_start, attest_challenge,
-// quote_request): arbitrary JSON through AttestResponder::handle with no TPM behind it (the TCTI
+// quote_request): arbitrary JSON through AttestResponder::respond with no TPM behind it (the TCTI
 // names a device that does not exist, so attest_start reports "absent" without I/O to a TPM).
 // Invariants (abort on violation): no exception escapes; every answer is either an error with a
 // PB-xxxx code or an attest_keys frame saying the TPM is absent.
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   o.eventLogPath = "/nonexistent/pb-fuzz-log";
   pb::AttestResponder r(o);
   try {
-    auto reply = r.handle(frame);
+    auto reply = r.respond(frame);
     if (reply.ok()) {
       if ((*reply)["type"] != "attest_keys" || (*reply)["tpm"]["readiness"] != "absent" ||
           reply->contains("ek_pub")) {

@@ -120,7 +120,7 @@ TEST_F(AttestResponderTest, FullExchangeOnAProvisionedTpm) {
   Bytes log = randomBytes(3000);
   writeAll(logPath, log);
 
-  auto keys = responder->handle(startFrame());
+  auto keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   EXPECT_EQ((*keys)["type"], "attest_keys");
   EXPECT_EQ((*keys)["tpm"]["present"], true);
@@ -131,13 +131,13 @@ TEST_F(AttestResponderTest, FullExchangeOnAProvisionedTpm) {
   EXPECT_GT((*keys)["tpm_ms"].get<double>(), 0.0);
 
   Bytes secret = randomBytes(32);
-  auto activated = responder->handle(challengeFor(*keys, secret));
+  auto activated = responder->respond(challengeFor(*keys, secret));
   ASSERT_TRUE(activated.ok()) << activated.error().message;
   EXPECT_EQ((*activated)["type"], "attest_activated");
   EXPECT_EQ(hexOf(*activated, "secret"), secret);
 
   Bytes nonce = randomBytes(32);
-  auto quote = responder->handle(quoteFrame(nonce, randomBytes(32)));
+  auto quote = responder->respond(quoteFrame(nonce, randomBytes(32)));
   ASSERT_TRUE(quote.ok()) << quote.error().message;
   EXPECT_EQ((*quote)["type"], "quote");
   Bytes attest = hexOf(*quote, "quoted");
@@ -165,7 +165,7 @@ TEST_F(AttestResponderTest, RsaAkAndNoCertificate) {
   SimTpmSpec spec;
   spec.ekCert = EkCertMode::None;
   provision(spec);
-  auto keys = responder->handle(startFrame("rsa2048"));
+  auto keys = responder->respond(startFrame("rsa2048"));
   ASSERT_TRUE(keys.ok());
   EXPECT_TRUE((*keys)["ek_cert"].is_null());
   Bytes ak = hexOf(*keys, "ak_pub");
@@ -180,14 +180,14 @@ TEST_F(AttestResponderTest, NotReadyTpmIsReportedWithoutKeys) {
   SimTpmSpec spec;
   spec.notReady = true;
   provision(spec);
-  auto keys = responder->handle(startFrame());
+  auto keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok());
   EXPECT_EQ((*keys)["tpm"]["readiness"], "not_ready");
   EXPECT_EQ((*keys)["tpm"]["present"], true);
   EXPECT_FALSE(keys->contains("ek_pub"));
   EXPECT_FALSE(keys->contains("ak_pub"));
   // No keys, so nothing to activate.
-  auto c = responder->handle(
+  auto c = responder->respond(
       {{"type", "attest_challenge"}, {"credential_blob", "0000"}, {"encrypted_secret", "0000"}});
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, reason::kUnexpectedMessage);
@@ -197,7 +197,7 @@ TEST_F(AttestResponderTest, NoTpmIsAbsent) {
   AttestResponderOptions o;
   o.tcti = "device:/nonexistent/tpmrm0";
   AttestResponder r(o);
-  auto keys = r.handle(startFrame());
+  auto keys = r.respond(startFrame());
   ASSERT_TRUE(keys.ok());
   EXPECT_EQ((*keys)["tpm"]["readiness"], "absent");
   EXPECT_EQ((*keys)["tpm"]["present"], false);
@@ -232,14 +232,14 @@ TEST_F(AttestResponderTest, MalformedFramesAreRejectedWithPb0001) {
        {"pcrs", "0"}},
   };
   for (const auto& f : bad) {
-    auto r = responder->handle(f);
+    auto r = responder->respond(f);
     ASSERT_FALSE(r.ok()) << f.dump();
     EXPECT_EQ(r.error().code, reason::kMalformedFrame) << f.dump();
   }
-  EXPECT_EQ(responder->handle(json::array()).error().code, reason::kMalformedFrame);
-  EXPECT_EQ(responder->handle({{"type", "hello"}}).error().code, reason::kUnknownMessage);
+  EXPECT_EQ(responder->respond(json::array()).error().code, reason::kMalformedFrame);
+  EXPECT_EQ(responder->respond({{"type", "hello"}}).error().code, reason::kUnknownMessage);
 
-  ASSERT_TRUE(responder->handle(startFrame()).ok());
+  ASSERT_TRUE(responder->respond(startFrame()).ok());
   const json badChallenges[] = {
       {{"type", "attest_challenge"}, {"encrypted_secret", "00"}},
       {{"type", "attest_challenge"}, {"credential_blob", "zz"}, {"encrypted_secret", "0000"}},
@@ -250,7 +250,7 @@ TEST_F(AttestResponderTest, MalformedFramesAreRejectedWithPb0001) {
       {{"type", "attest_challenge"}, {"credential_blob", "0010aa"}, {"encrypted_secret", "0000"}},
   };
   for (const auto& f : badChallenges) {
-    auto r = responder->handle(f);
+    auto r = responder->respond(f);
     ASSERT_FALSE(r.ok()) << f.dump();
     EXPECT_EQ(r.error().code, reason::kMalformedFrame) << f.dump();
   }
@@ -259,38 +259,38 @@ TEST_F(AttestResponderTest, MalformedFramesAreRejectedWithPb0001) {
 
 TEST_F(AttestResponderTest, OutOfOrderFramesAreRejected) {
   provision({});
-  auto q = responder->handle(quoteFrame(randomBytes(32), randomBytes(32)));
+  auto q = responder->respond(quoteFrame(randomBytes(32), randomBytes(32)));
   ASSERT_FALSE(q.ok());
   EXPECT_EQ(q.error().code, reason::kUnexpectedMessage);
-  auto keys = responder->handle(startFrame());
+  auto keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok());
   // Quote before activation: refused, the AK is not yet bound to the EK in the appliance's eyes.
-  q = responder->handle(quoteFrame(randomBytes(32), randomBytes(32)));
+  q = responder->respond(quoteFrame(randomBytes(32), randomBytes(32)));
   ASSERT_FALSE(q.ok());
   EXPECT_EQ(q.error().code, reason::kUnexpectedMessage);
 }
 
 TEST_F(AttestResponderTest, CredentialForAnotherKeyFailsAndQuoteChecksSizes) {
   provision({});
-  auto keys = responder->handle(startFrame());
+  auto keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok());
   json other = *keys;
   other["ak_pub"] = toHex(sim.ekPublic);  // name of a different object
-  auto c = responder->handle(challengeFor(other, randomBytes(32)));
+  auto c = responder->respond(challengeFor(other, randomBytes(32)));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, reason::kInternalError);
   EXPECT_NE(c.error().message.find("ActivateCredential"), std::string::npos);
   // Start over; a fresh AK, a correct credential.
-  keys = responder->handle(startFrame());
+  keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok());
-  ASSERT_TRUE(responder->handle(challengeFor(*keys, randomBytes(32))).ok());
-  auto shortNonce = responder->handle(quoteFrame(randomBytes(16), randomBytes(32)));
+  ASSERT_TRUE(responder->respond(challengeFor(*keys, randomBytes(32))).ok());
+  auto shortNonce = responder->respond(quoteFrame(randomBytes(16), randomBytes(32)));
   ASSERT_FALSE(shortNonce.ok());
   EXPECT_EQ(shortNonce.error().code, reason::kMalformedFrame);
-  auto longChallenge = responder->handle(quoteFrame(randomBytes(32), randomBytes(33)));
+  auto longChallenge = responder->respond(quoteFrame(randomBytes(32), randomBytes(33)));
   ASSERT_FALSE(longChallenge.ok());
   // Without an event log file the log is empty; the appliance decides what that means.
-  auto q = responder->handle(quoteFrame(randomBytes(32), randomBytes(32)));
+  auto q = responder->respond(quoteFrame(randomBytes(32), randomBytes(32)));
   ASSERT_TRUE(q.ok()) << q.error().message;
   EXPECT_EQ((*q)["event_log"], "");
   expectNoHandlesLeft();
@@ -304,10 +304,10 @@ TEST_F(AttestResponderTest, OversizeEventLogIsNotSent) {
   o.maxEventLogBytes = 100;
   responder = std::make_unique<AttestResponder>(o);
   writeAll(logPath, randomBytes(101));
-  auto keys = responder->handle(startFrame());
+  auto keys = responder->respond(startFrame());
   ASSERT_TRUE(keys.ok());
-  ASSERT_TRUE(responder->handle(challengeFor(*keys, randomBytes(32))).ok());
-  auto q = responder->handle(quoteFrame(randomBytes(32), randomBytes(32)));
+  ASSERT_TRUE(responder->respond(challengeFor(*keys, randomBytes(32))).ok());
+  auto q = responder->respond(quoteFrame(randomBytes(32), randomBytes(32)));
   ASSERT_TRUE(q.ok());
   EXPECT_EQ((*q)["event_log"], "");
 }

@@ -64,7 +64,7 @@ class TamperTest : public ::testing::Test {
                   {"ak_algorithm", "ecc_nist_p256"},
                   {"pcr_bank", "sha256"},
                   {"pcrs", {0, 1, 2, 3, 4, 5, 6, 7}}};
-    auto keys = r.handle(start);
+    auto keys = r.respond(start);
     EXPECT_TRUE(keys.ok());
     Bytes ak = hexOf(*keys, "ak_pub");
     Bytes name = {0x00, 0x0B};
@@ -89,13 +89,13 @@ class TamperTest : public ::testing::Test {
          toHex(Bytes(cred.begin() + 8, cred.begin() + 8 + static_cast<std::ptrdiff_t>(idLen)))},
         {"encrypted_secret",
          toHex(Bytes(cred.begin() + 8 + static_cast<std::ptrdiff_t>(idLen), cred.end()))}};
-    EXPECT_TRUE(r.handle(challenge).ok());
+    EXPECT_TRUE(r.respond(challenge).ok());
     json qr = {{"type", "quote_request"},
                {"nonce", toHex(nonce)},
                {"pcr_bank", "sha256"},
                {"pcrs", {0, 1, 2, 3, 4, 5, 6, 7}},
                {"sign_challenge", toHex(randomBytes(32))}};
-    auto q = r.handle(qr);
+    auto q = r.respond(qr);
     EXPECT_TRUE(q.ok());
     return {*keys, q.ok() ? *q : json()};
   }

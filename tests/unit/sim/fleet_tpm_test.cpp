@@ -62,3 +62,21 @@ TEST(FleetTpm, UnknownKeysAndValuesAreErrorsWithPosition) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+TEST(FleetTpm, TheAttackFixtureFleetParses) {
+  auto f = loadFleet(std::string(PB_SOURCE_DIR) + "/tests/fixtures/fleets/tpm-attacks.yaml");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  int tampered = 0;
+  for (const auto& d : f->devices) {
+    ASSERT_TRUE(d.tpm.has_value()) << d.name;
+    tampered += d.tpm->tamperedAgent() ? 1 : 0;
+  }
+  EXPECT_EQ(f->devices.size(), 13u);
+  EXPECT_EQ(tampered, 4);
+}
+
+}  // namespace
+}  // namespace pb
