@@ -696,7 +696,8 @@ Result<std::map<unsigned, Bytes>> TpmDevice::readPcrs(const std::vector<unsigned
 }
 
 Result<TpmQuote> TpmDevice::quote(const Bytes& nonce, const std::vector<unsigned>& pcrs,
-                                  int maxAttempts) {
+                                  int maxAttempts,
+                                  const std::function<void(int attempt)>& afterRead) {
   Impl& m = *impl_;
   if (nonce.size() > sizeof(TPMU_HA)) return makeError("tpm_input", "nonce is too long");
   auto sel = sha256Selection(pcrs);
@@ -715,6 +716,7 @@ Result<TpmQuote> TpmDevice::quote(const Bytes& nonce, const std::vector<unsigned
     Bytes concat;
     for (const auto& [idx, v] : *values) concat.insert(concat.end(), v.begin(), v.end());
     const Bytes expected = sha256(concat);
+    if (afterRead) afterRead(attempt);
 
     TPM2B_ATTEST* quotedRaw = nullptr;
     TPMT_SIGNATURE* sigRaw = nullptr;

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -137,8 +138,10 @@ class TpmDevice {
   Result<std::map<unsigned, Bytes>> readPcrs(const std::vector<unsigned>& pcrs);
   // Quote of the SHA-256 bank over `pcrs` with `nonce` as qualifying data, retried (up to
   // maxAttempts) until the PCR values read alongside hash to the quote's pcrDigest.
-  Result<TpmQuote> quote(const Bytes& nonce, const std::vector<unsigned>& pcrs,
-                         int maxAttempts = 4);
+  // `afterRead` runs between the PCR read and the quote of each attempt: a test seam to change a
+  // PCR at exactly the wrong moment (the race the retry exists for).
+  Result<TpmQuote> quote(const Bytes& nonce, const std::vector<unsigned>& pcrs, int maxAttempts = 4,
+                         const std::function<void(int attempt)>& afterRead = {});
   // KeySignTest: TPM2_Hash(challenge) in the owner hierarchy, then TPM2_Sign by the AK with the
   // hash ticket. A restricted key only signs digests the TPM itself computed this way, so a
   // valid signature shows the AK lives in this TPM. Returns TPMT_SIGNATURE, marshalled.

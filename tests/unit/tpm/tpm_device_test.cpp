@@ -342,6 +342,40 @@ TEST_F(TpmDeviceTest, QuoteCarriesTheNonceAndAgreesWithThePcrs) {
   expectNoHandles();
 }
 
+TEST_F(TpmDeviceTest, QuoteIsRetriedWhenAPcrMovesBetweenReadAndQuote) {
+  ASSERT_TRUE(tpm->loadEk(KeyAlgorithm::EccP256).ok());
+  ASSERT_TRUE(tpm->createAk({}).ok());
+  Bytes nonce = randomBytes(32);
+  auto q = tpm->quote(nonce, {0, 7}, 4, [&](int attempt) {
+    if (attempt == 1) {
+      ASSERT_TRUE(tpm->extendPcr({7, sha256("late event")}).ok());
+    }
+  });
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->attempts, 2);
+  // The values returned are the ones the quote covers, i.e. after the late event.
+  auto now = tpm->readPcrs({7});
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(q->pcrValues.at(7), now->at(7));
+  TPMS_ATTEST a = parseAttest(q->attest);
+  Bytes concat = q->pcrValues.at(0);
+  concat.insert(concat.end(), q->pcrValues.at(7).begin(), q->pcrValues.at(7).end());
+  const TPM2B_DIGEST& d = a.attested.quote.pcrDigest;
+  EXPECT_EQ(Bytes(d.buffer, d.buffer + d.size), sha256(concat));
+  expectNoHandles();
+}
+
+TEST_F(TpmDeviceTest, QuoteGivesUpWhenPcrsNeverSettle) {
+  ASSERT_TRUE(tpm->loadEk(KeyAlgorithm::EccP256).ok());
+  ASSERT_TRUE(tpm->createAk({}).ok());
+  auto q = tpm->quote(randomBytes(32), {7}, 3, [&](int) {
+    ASSERT_TRUE(tpm->extendPcr({7, sha256("busy")}).ok());
+  });
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.error().message.find("3 attempts"), std::string::npos);
+  expectNoHandles();
+}
+
 TEST_F(TpmDeviceTest, QuoteVerifiesWithTpm2Checkquote) {
   ASSERT_TRUE(tpm->loadEk(KeyAlgorithm::EccP256).ok());
   auto ak = tpm->createAk({KeyAlgorithm::Rsa2048, true});
