@@ -21,7 +21,8 @@ nlohmann::json AgentOutcome::toJson() const {
           {"remediation", remediation},
           {"device_id", deviceId},
           {"session_id", sessionId},
-          {"attempts", attempts}};
+          {"attempts", attempts},
+          {"tpm_ms", tpmMs}};
 }
 
 int exitCodeForState(const std::string& state) {

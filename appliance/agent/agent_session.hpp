@@ -44,6 +44,7 @@ struct AgentOutcome {
   std::string deviceId;
   std::string sessionId;
   int attempts = 0;
+  double tpmMs = 0;  // time spent in TPM commands (attestation), for the bench's figures
   [[nodiscard]] nlohmann::json toJson() const;
 };
 

@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include "agent/agent_session.hpp"
+#include "agent/attest_responder.hpp"
 #include "agent/facts_collector.hpp"
 #include "mei/mei_transport.hpp"
 #include "mei/unix_socket_transport.hpp"
@@ -33,6 +34,10 @@ Options:
   --mei                  read AMT through /dev/mei0..3 (the default)
   --amt-socket PATH      read AMT from an AMT firmware simulator on this Unix socket instead
   --no-amt               do not read AMT at all
+  --tcti TCTI            the TPM to attest with (default device:/dev/tpmrm0; simulation:
+                         swtpm:host=127.0.0.1,port=P); never tpm2-tss's implicit default
+  --event-log PATH       measured-boot event log (default
+                         /sys/kernel/security/tpm0/binary_bios_measurements)
   --timeout-ms N         timeout of every read and write (default 30000)
   --attempts N           connection attempts including reconnects (default 8)
   --json                 print the outcome as one JSON object on stdout
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
   enum class AmtSource { Mei, Socket, None } amtSource = AmtSource::Mei;
   std::string amtSocket;
   bool json = false, quiet = false;
+  pb::AttestResponderOptions attestOptions;
   static const option kLong[] = {{"appliance", required_argument, nullptr, 'a'},
                                  {"pin", required_argument, nullptr, 'p'},
                                  {"root", required_argument, nullptr, 'r'},
@@ -77,6 +83,8 @@ int main(int argc, char** argv) {
                                  {"mei", no_argument, nullptr, 'M'},
                                  {"amt-socket", required_argument, nullptr, 'S'},
                                  {"no-amt", no_argument, nullptr, 'N'},
+                                 {"tcti", required_argument, nullptr, 'T'},
+                                 {"event-log", required_argument, nullptr, 'e'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"attempts", required_argument, nullptr, 'n'},
                                  {"json", no_argument, nullptr, 'j'},
@@ -109,6 +117,12 @@ int main(int argc, char** argv) {
           break;
         case 'N':
           amtSource = AmtSource::None;
+          break;
+        case 'T':
+          attestOptions.tcti = optarg;
+          break;
+        case 'e':
+          attestOptions.eventLogPath = optarg;
           break;
         case 't':
           opt.ioTimeout = std::chrono::milliseconds(std::stoul(optarg));
@@ -143,6 +157,10 @@ int main(int argc, char** argv) {
     return pb::agent_exit::kUsage;
   }
 
+  if (!pb::isAllowedTcti(attestOptions.tcti)) {
+    std::cerr << "bench-agent: --tcti must be device:/dev/…, swtpm:host=H,port=P or mssim:…\n";
+    return pb::agent_exit::kUsage;
+  }
   auto pin = pb::readPinFile(pinFile);
   if (!pin.ok()) {
     std::cerr << "bench-agent: " << pin.error().message << "\n";
@@ -191,7 +209,8 @@ int main(int argc, char** argv) {
   auto progress = [quiet](const std::string& line) {
     if (!quiet) std::cerr << "bench-agent: " << line << "\n";
   };
-  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress);
+  auto attest = std::make_shared<pb::AttestResponder>(attestOptions);
+  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress, {attest});
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {
@@ -202,6 +221,7 @@ int main(int argc, char** argv) {
     }
   });
   io.run();
+  outcome.tpmMs = static_cast<double>(attest->tpmTime().count()) / 1000.0;
 
   if (json) {
     std::cout << outcome.toJson().dump() << "\n";

@@ -2,6 +2,7 @@
 #include "sim/fleet.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 #include <set>
 
@@ -41,6 +42,72 @@ void readFirmware(const YamlNode& node, const std::string& path, YamlIssues& iss
     r.report("tpm", "expected 2.0, 1.2 or none");
   }
   r.finish();
+}
+
+// One of `allowed` values of a string switch.
+bool readChoice(const YamlEntry& e, const std::string& path, YamlIssues& issues,
+                std::initializer_list<const char*> allowed, std::string& out) {
+  std::string v;
+  if (!readString(e, path, issues, v)) return false;
+  for (const char* a : allowed) {
+    if (v == a) {
+      out = v;
+      return true;
+    }
+  }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  issues.add(e.value.mark, path, "unknown value " + yamlQuote(v) + " (expected " + list + ")");
+  return false;
+}
+
+void readBool(const YamlEntry& e, const std::string& path, YamlIssues& issues, bool& out) {
+  if (e.value.kind == YamlKind::Scalar && !e.value.quoted &&
+      (e.value.scalar == "true" || e.value.scalar == "false")) {
+    out = e.value.scalar == "true";
+    return;
+  }
+  issues.add(e.value.mark, path, "expected true or false");
+}
+
+void readTpm(const YamlEntry& entry, const std::string& base, YamlIssues& issues, FleetTpm& t) {
+  if (entry.value.kind != YamlKind::Mapping) {
+    issues.add(entry.value.mark, base, "expected a mapping of TPM switches (may be empty: {})");
+    return;
+  }
+  for (const auto& e : entry.value.entries) {
+    const std::string path = base + "." + e.key;
+    std::string v;
+    if (e.key == "ek") {
+      readChoice(e, path, issues, {"ecc", "rsa"}, t.ek);
+    } else if (e.key == "ek_cert") {
+      readChoice(e, path, issues, {"trusted", "none", "untrusted"}, t.ekCert);
+    } else if (e.key == "not_ready") {
+      readBool(e, path, issues, t.notReady);
+    } else if (e.key == "secure_boot") {
+      if (readChoice(e, path, issues, {"on", "off"}, v)) t.secureBootOff = v == "off";
+    } else if (e.key == "golden_pcr") {
+      if (readChoice(e, path, issues, {"right", "wrong"}, v)) t.goldenPcrWrong = v == "wrong";
+    } else if (e.key == "event_log") {
+      if (readChoice(e, path, issues, {"valid", "tampered"}, v)) t.eventLogTampered = v != "valid";
+    } else if (e.key == "ek_swapped") {
+      readBool(e, path, issues, t.ekSwapped);
+    } else if (e.key == "replay_quote") {
+      readBool(e, path, issues, t.replayQuote);
+    } else if (e.key == "wrong_nonce") {
+      readBool(e, path, issues, t.wrongNonce);
+    } else if (e.key == "ak") {
+      if (readChoice(e, path, issues, {"restricted", "unrestricted"}, v)) {
+        t.akUnrestricted = v == "unrestricted";
+      }
+    } else if (e.key == "narrow_pcr_selection") {
+      readBool(e, path, issues, t.narrowPcrSelection);
+    } else {
+      issues.add(e.keyMark, path,
+                 "unknown key (expected ek, ek_cert, not_ready, secure_boot, golden_pcr, "
+                 "event_log, ek_swapped, replay_quote, wrong_nonce, ak, narrow_pcr_selection)");
+    }
+  }
 }
 
 void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fleet& fleet,
@@ -95,6 +162,9 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
       amtUuidSet = e.value.kind == YamlKind::Mapping && e.value.find("uuid") != nullptr;
     } else if (e.key == "firmware") {
       readFirmware(e.value, path, issues, d.firmware);
+    } else if (e.key == "tpm") {
+      d.tpm.emplace();
+      readTpm(e, path, issues, *d.tpm);
     } else if (e.key == "expect") {
       if (e.value.kind != YamlKind::Mapping) {
         issues.add(e.value.mark, path, "expected a mapping with state and code");
@@ -112,7 +182,7 @@ void readDevice(const YamlNode& node, std::size_t index, YamlIssues& issues, Fle
     } else {
       issues.add(e.keyMark, path,
                  "unknown key (expected name, source, serial, smbios_uuid, model, vendor, "
-                 "board_serial, macs, amt, firmware, fault, expect)");
+                 "board_serial, macs, amt, firmware, fault, tpm, expect)");
     }
   }
   if (!amtUuidSet) {

@@ -55,15 +55,32 @@ struct Child {
   std::string outPath;
 };
 
+// How a device's agent reaches its TPM.
+struct AgentTpm {
+  std::string tcti = kNoTpmTcti;
+  std::string eventLog;
+  std::string tamper;  // non-empty: run provbench-sim-agent with these switches
+};
+
 Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::string& dir,
-                         const std::string& amtSocket) {
+                         const std::string& amtSocket, const AgentTpm& tpm) {
   Child c;
   c.outPath = dir + "/agent.json";
   const std::string errPath = dir + "/agent.log";
-  std::vector<std::string> args = {o.agentPath,   "--appliance",  o.appliance,
-                                   "--pin",       o.pinFile,      "--root",
-                                   dir + "/root", "--timeout-ms", std::to_string(o.timeoutMs),
-                                   "--json",      "--amt-socket", amtSocket};
+  const std::string program = tpm.tamper.empty() ? o.agentPath : o.simAgentPath;
+  std::vector<std::string> args = {program,        "--appliance",  o.appliance,
+                                   "--pin",        o.pinFile,      "--root",
+                                   dir + "/root",  "--timeout-ms", std::to_string(o.timeoutMs),
+                                   "--json",       "--tcti",       tpm.tcti,
+                                   "--amt-socket", amtSocket};
+  if (!tpm.eventLog.empty()) {
+    args.emplace_back("--event-log");
+    args.push_back(tpm.eventLog);
+  }
+  if (!tpm.tamper.empty()) {
+    args.emplace_back("--tamper");
+    args.push_back(tpm.tamper);
+  }
   if (!d.source.empty()) {
     args.emplace_back("--bind");
     args.push_back(d.source);
@@ -77,10 +94,10 @@ Result<Child> spawnAgent(const FleetDevice& d, const SimOptions& o, const std::s
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, c.outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int rc = posix_spawn(&c.pid, o.agentPath.c_str(), &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&c.pid, program.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
-    return makeError("spawn", "cannot start " + o.agentPath + ": " + std::strerror(rc));
+    return makeError("spawn", "cannot start " + program + ": " + std::strerror(rc));
   }
   return c;
 }
@@ -109,6 +126,7 @@ void readAgentOutput(const std::string& path, SimResult& r) {
   r.message = j.value("message", "");
   r.remediation = j.value("remediation", "");
   r.deviceId = j.value("device_id", "");
+  if (j.contains("tpm_ms") && j["tpm_ms"].is_number()) r.tpmMs = j["tpm_ms"].get<double>();
   if (r.exitCode == 4) {
     // The agent refused the appliance: that is the verdict of a wrong-pin device.
     r.state = "appliance_refused";
@@ -116,15 +134,89 @@ void readAgentOutput(const std::string& path, SimResult& r) {
   }
 }
 
+struct TpmSetup {
+  std::unique_ptr<ManufacturerCa> trusted, untrusted;
+};
+
+// The simulated manufacturer, made once per run if any device has a TPM.
+Result<TpmSetup> makeManufacturer(const Fleet& fleet, const SimOptions& o) {
+  TpmSetup s;
+  bool any = false;
+  for (const auto& d : fleet.devices) any = any || d.tpm.has_value();
+  if (!any) return s;
+  auto trusted = ManufacturerCa::create("provbench simulated TPM manufacturer");
+  if (!trusted.ok()) return trusted.error();
+  auto untrusted = ManufacturerCa::create("provbench untrusted TPM manufacturer");
+  if (!untrusted.ok()) return untrusted.error();
+  s.trusted = std::move(*trusted);
+  s.untrusted = std::move(*untrusted);
+  const std::string roots = o.tpmRootsDir.empty() ? o.workDir + "/tpm-roots" : o.tpmRootsDir;
+  if (Status st = s.trusted->writePems(roots); !st.ok()) return st.error();
+  return s;
+}
+
+// Starts and provisions the device's swtpm; fills in how its agent reaches it.
+Result<SimTpm> setUpDeviceTpm(const FleetDevice& d, const SimOptions& o, const TpmSetup& setup,
+                              const std::string& dir, AgentTpm& agentTpm) {
+  const FleetTpm& t = *d.tpm;
+  SimTpmSpec spec;
+  spec.ekAlgorithm = t.ek == "rsa" ? KeyAlgorithm::Rsa2048 : KeyAlgorithm::EccP256;
+  spec.ekCert = t.ekCert == "none"        ? EkCertMode::None
+                : t.ekCert == "untrusted" ? EkCertMode::Untrusted
+                                          : EkCertMode::Trusted;
+  spec.notReady = t.notReady;
+  SimBootEvents boot;
+  if (o.bootEvents) {
+    auto b = o.bootEvents(d);
+    if (!b.ok()) return b.error().withContext("boot events");
+    boot = std::move(*b);
+  }
+  spec.extends = boot.extends;
+  const std::string state = dir + "/tpm";
+  if (Status st = makeDirs(state, 0700); !st.ok()) return st.error();
+  auto sim = provisionSimTpm(state, spec, *setup.trusted, *setup.untrusted);
+  if (!sim.ok()) return sim.error();
+  agentTpm.tcti = sim->process->tcti();
+  agentTpm.eventLog = dir + "/binary_bios_measurements";
+  if (Status st = writeFileAtomic(agentTpm.eventLog,
+                                  std::string(boot.eventLog.begin(), boot.eventLog.end()), 0644);
+      !st.ok()) {
+    return st.error();
+  }
+  // provbench-sim-agent --tamper names (sim/tampering_responder.hpp).
+  const std::pair<bool, const char*> tamper[] = {{t.replayQuote, "replay_quote"},
+                                                 {t.wrongNonce, "wrong_nonce"},
+                                                 {t.akUnrestricted, "ak_unrestricted"},
+                                                 {t.narrowPcrSelection, "narrow_pcr_selection"}};
+  for (const auto& [on, name] : tamper) {
+    if (on) agentTpm.tamper += (agentTpm.tamper.empty() ? "" : ",") + std::string(name);
+  }
+  if (o.onTpmProvisioned) {
+    if (Status st = o.onTpmProvisioned(d, *sim); !st.ok()) return st.error();
+  }
+  return sim;
+}
+
 }  // namespace
 
-Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o) {
+Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& options) {
+  SimOptions o = options;
+  if (o.simAgentPath.empty()) {
+    const auto slash = o.agentPath.rfind('/');
+    o.simAgentPath =
+        (slash == std::string::npos ? std::string() : o.agentPath.substr(0, slash + 1)) +
+        "provbench-sim-agent";
+  }
   std::string host;
   std::uint16_t port = 0;
   if (!splitAppliance(o.appliance, host, port)) {
     return makeError("usage", "--appliance must be HOST:PORT, got " + o.appliance);
   }
+  auto manufacturer = makeManufacturer(fleet, o);
+  if (!manufacturer.ok()) return manufacturer.error().withContext("simulated TPM manufacturer");
   std::vector<SimResult> results(fleet.devices.size());
+  // Each swtpm lives until every agent has finished (destroying a SimTpm stops its swtpm).
+  std::vector<SimTpm> tpms;
   std::vector<std::pair<std::size_t, Child>> children;
   std::vector<std::thread> faults;
   // Each agent's AMT firmware simulator serves until every agent has finished.
@@ -158,7 +250,14 @@ Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o)
     auto sim = startAmtSimDevice(d, amtSocket);
     if (!sim.ok()) return sim.error();
     amtSims.push_back(std::move(*sim));
-    Result<Child> c = spawnAgent(d, agentOptions, dir, amtSocket);
+    AgentTpm agentTpm;
+    if (d.tpm) {
+      auto tpmSim = setUpDeviceTpm(d, o, *manufacturer, dir, agentTpm);
+      if (!tpmSim.ok()) return tpmSim.error().withContext("device " + d.name + " TPM");
+      results[i].ekPublic = tpmSim->ekPublic;
+      tpms.push_back(std::move(*tpmSim));
+    }
+    Result<Child> c = spawnAgent(d, agentOptions, dir, amtSocket, agentTpm);
     if (!c.ok()) return c.error();
     children.emplace_back(i, *c);
   }
@@ -224,7 +323,9 @@ nlohmann::json summaryJson(const std::vector<SimResult>& results) {
                    {"message", r.message},
                    {"expect_state", r.device.expectState},
                    {"expect_code", r.device.expectCode},
-                   {"meets_expectation", r.meetsExpectation()}});
+                   {"meets_expectation", r.meetsExpectation()},
+                   {"tpm_ms", r.tpmMs},
+                   {"ek_pub", toHex(r.ekPublic)}});
   }
   return arr;
 }

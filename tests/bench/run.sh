@@ -7,10 +7,12 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$top"
 bash image/dev/bootstrap.sh
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench
+cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench agent_tpm_bench
 echo "== frame decode"
 build/default/bin/frame_decode_bench
 echo "== admission throughput against one benchd"
 build/default/bin/admission_bench "$@"
 echo "== agent AMT fact collection against the AMT simulator"
 build/default/bin/amt_facts_bench
+echo "== agent-side TPM time per device (swtpm)"
+build/default/bin/agent_tpm_bench 10

@@ -121,5 +121,49 @@ TEST_F(FleetTest, RestartLosesNothing) {
   EXPECT_TRUE(benchd_->benchctlJson({"audit", "verify"}).value("ok", false));
 }
 
+// Devices with simulated TPMs: each gets a provisioned swtpm; until benchd runs the attestation
+// stage their admission is unchanged, and the sim reports their EKs and the manufacturer roots.
+TEST_F(FleetTest, TpmDevicesGetProvisionedSwtpms) {
+  writeFile(dir_.file("tpm-fleet.yaml"),
+            "devices:\n"
+            "  - name: thinkpad-tpm\n"
+            "    source: 127.0.1.1\n"
+            "    serial: PF3ABC01\n"
+            "    smbios_uuid: 4C4C4544-0051-3010-8035-B4C04F4D3032\n"
+            "    tpm: {}\n"
+            "    expect: {state: identified, code: PB-0100}\n"
+            "  - name: elitebook-tampered\n"
+            "    source: 127.0.1.2\n"
+            "    serial: 5CG3301XYZ\n"
+            "    smbios_uuid: 30314335-3335-4e47-8051-3330315a5859\n"
+            "    tpm: {ek: rsa, ek_cert: untrusted, wrong_nonce: true}\n"
+            "    expect: {state: identified, code: PB-0100}\n"
+            "  - name: unregistered-not-ready\n"
+            "    source: 127.0.1.3\n"
+            "    serial: C02XK0ABJGH5\n"
+            "    smbios_uuid: 9a1f6c2e-47d1-4b8a-9c3e-2f0d5b7a8e13\n"
+            "    tpm: {not_ready: true}\n"
+            "    expect: {state: blocked, code: PB-1001}\n");
+  SpawnOptions so;
+  so.args = {binDir() + "/provbench-sim", "--fleet", dir_.file("tpm-fleet.yaml"), "--appliance",
+             benchd_->appliance(),        "--pin",   benchd_->pinFile(),          "--workdir",
+             dir_.file("tpm-sim"),        "--json"};
+  RunResult r = run(so);
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  auto results = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(byName(results, "thinkpad-tpm")["ek_pub"].get<std::string>().empty());
+  EXPECT_FALSE(byName(results, "elitebook-tampered")["ek_pub"].get<std::string>().empty());
+  EXPECT_TRUE(byName(results, "unregistered-not-ready")["ek_pub"].get<std::string>().empty());
+  EXPECT_NE(readFile(dir_.file("tpm-sim/tpm-roots/root.pem")).find("BEGIN CERTIFICATE"),
+            std::string::npos);
+  EXPECT_NE(readFile(dir_.file("tpm-sim/tpm-roots/intermediate.pem")).find("BEGIN CERTIFICATE"),
+            std::string::npos);
+  // The tampering device ran the simulator's agent, the others the real one.
+  EXPECT_NE(readFile(dir_.file("tpm-sim/elitebook-tampered/agent.log")).find("provbench-sim-agent"),
+            std::string::npos);
+  EXPECT_EQ(readFile(dir_.file("tpm-sim/thinkpad-tpm/agent.log")).find("provbench-sim-agent"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace pb::test
