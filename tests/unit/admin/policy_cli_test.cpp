@@ -196,6 +196,14 @@ TEST_F(PolicyTools, ValidateReportsEveryErrorOnItsOwnLine) {
   EXPECT_TRUE(json::parse(ok.out)["valid"].get<bool>());
 }
 
+TEST_F(PolicyTools, TemplateLoadsAndHasAJsonForm) {
+  ToolOutput t = run({"policy", "template"});
+  EXPECT_EQ(t.exitCode, 0);
+  EXPECT_TRUE(parsePolicy(t.out, "template.yaml").ok());
+  ToolOutput j = run({"policy", "template", "--json"});
+  EXPECT_EQ(json::parse(j.out)["template"], t.out);
+}
+
 TEST_F(PolicyTools, SchemaIsJson) {
   ToolOutput s = run({"policy", "schema"});
   EXPECT_EQ(s.exitCode, 0);
