@@ -45,7 +45,8 @@ struct StoreAdminHandlerOptions {
   int defaultApprovalTtlHours = 24;  // approve without ttl_hours; 1..kMaxApprovalTtlHours
   Logger* logger = nullptr;          // reports audit writes that failed; nullptr: silent
   // Runs "policy.show" and "policy.load" (benchd's PolicyManager); unset: those commands fail.
-  std::function<nlohmann::json(const AdminCall& call, const std::string& actor)> policyCommands;
+  std::function<nlohmann::json(const AdminCall& call, const std::string& actor)> policyCommands =
+      {};
 };
 
 // @par Thread Safety

@@ -97,9 +97,33 @@ AdmissionDecision decideAdmission(const AdmissionInput& in, const AdmissionRules
                    "enrollment window closed " + formatUtc(dev.registry.windowUntil), true);
   }
 
+  if (!rules.windows.empty()) {
+    bool inside = false;
+    std::int64_t nextStart = 0;
+    for (const auto& [start, end] : rules.windows) {
+      if (in.now >= start && in.now < end) inside = true;
+      if (start > in.now && (nextStart == 0 || start < nextStart)) nextStart = start;
+    }
+    if (!inside && nextStart != 0) {
+      return verdict(DeviceState::Blocked, reason::kWindowNotOpen,
+                     "the bench's next enrollment window opens " + formatUtc(nextStart), true);
+    }
+    if (!inside) {
+      return verdict(DeviceState::Blocked, reason::kWindowClosed,
+                     "the bench's enrollment windows have all closed", true);
+    }
+  }
+
   AdmissionDecision ok = verdict(DeviceState::Identified, reason::kAwaitingHardwareProof,
                                  "device " + dev.id + " identified by serial and UUID", true);
   if (*uuid != dev.registry.smbiosUuid) {
+    if (rules.blockIdentityMismatch) {
+      return verdict(DeviceState::Blocked, reason::kUuidMismatch,
+                     "serial " + f.serial +
+                         " is registered with another SMBIOS UUID; policy blocks identity "
+                         "mismatches",
+                     true);
+    }
     if (!approvalAnswers(in.approval, reason::kUuidMismatch, f.serial, *uuid, in.now)) {
       return verdict(DeviceState::Quarantined, reason::kUuidMismatch,
                      "serial " + f.serial + " is registered with another SMBIOS UUID", true);

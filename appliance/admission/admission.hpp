@@ -12,8 +12,10 @@
 //   4. the same device already has a live session         -> failed      PB-1030 (retryable)
 //   5. registered to another tenant                       -> blocked     PB-1006
 //   6. on the block list                                  -> blocked     PB-1002
-//   7. outside the enrollment window                      -> blocked     PB-1004 / PB-1005
+//   7. outside the enrollment window (the register's, or
+//      every one of the policy's bench-wide windows)      -> blocked     PB-1004 / PB-1005
 //   8. UUID differs from the register                     -> quarantined PB-1021 unless approved
+//      (blocked PB-1021 when policy on_identity_mismatch is block)
 //   9. enrolled before and policy requires approval       -> quarantined PB-1020 unless approved
 //  10. first enrollment and policy requires approval      -> blocked     PB-1003 unless approved
 //  11. otherwise                                          -> identified  PB-0100
@@ -24,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/device_state.hpp"
@@ -39,6 +42,11 @@ struct AdmissionRules {
   bool requireApprovalReEnrollment = true;
   std::vector<std::string> extraBogusSerials;
   std::vector<std::string> extraBogusUuids;  // canonical lower-case form
+  // Bench-wide enrolment windows [start, end) from policy enrollment.windows, sorted by start;
+  // empty = only the register window applies.
+  std::vector<std::pair<std::int64_t, std::int64_t>> windows;
+  // policy enrollment.on_identity_mismatch: block instead of quarantine (no approval possible).
+  bool blockIdentityMismatch = false;
 };
 
 struct AdmissionInput {

@@ -156,7 +156,10 @@ ToolOutput sign(const Invocation& inv) {
 
 ToolOutput runPolicyTool(const Invocation& inv) {
   if (inv.policyTool == "validate") return validate(inv);
-  if (inv.policyTool == "template") return ToolOutput{0, std::string(policyTemplateYaml()), ""};
+  if (inv.policyTool == "template") {
+    const std::string text(policyTemplateYaml());
+    return ToolOutput{0, inv.json ? dump({{"template", text}}) : text, ""};
+  }
   if (inv.policyTool == "schema") return ToolOutput{0, dump(policyJsonSchema()), ""};
   if (inv.policyTool == "keygen") return keygen(inv);
   if (inv.policyTool == "sign") return sign(inv);

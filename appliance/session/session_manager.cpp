@@ -48,6 +48,10 @@ std::shared_ptr<const PolicySnapshot> makePolicySnapshot(Policy policy) {
   for (const auto& u : policy.identity.extraBogusUuids) {
     snap->admission.extraBogusUuids.push_back(canonicalUuid(u).value_or(u));
   }
+  for (const auto& w : policy.enrollment.windows)
+    snap->admission.windows.emplace_back(w.start, w.end);
+  snap->admission.blockIdentityMismatch =
+      policy.enrollment.onIdentityMismatch == IdentityMismatchAction::Block;
   snap->policy = std::move(policy);
   return snap;
 }

@@ -9,6 +9,7 @@
 
 #include "config/bench_config.hpp"
 #include "policy/policy.hpp"
+#include "policy/signing.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,8 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto policy = pb::parsePolicy(text, "fuzz.yaml");
   if (policy.ok()) {
     if (pb::policyHash(*policy).size() != 64) __builtin_trap();
+    // Every weakened setting was acknowledged, or the loader would have refused the file.
+    for (const auto& w : pb::riskWarnings(*policy)) {
+      if (w.attack.empty() || w.acknowledgement.empty()) __builtin_trap();
+    }
   } else if (policy.error().message.empty()) {
     __builtin_trap();
   }
+  // The signature-file decoder sees untrusted text too; without signers nothing can verify.
+  if (pb::verifyPolicySignature(text, text.substr(0, 200), {}).ok()) __builtin_trap();
   return 0;
 }

@@ -37,8 +37,8 @@ std::string usageMessage(std::vector<std::string> args) {
 }
 
 TEST(PolicyCli, LoadSendsFileSignatureAndDryRun) {
-  Invocation inv = parsed({"policy", "load", "/etc/p/policy.yaml", "--sig", "/tmp/p.sig",
-                           "--dry-run"});
+  Invocation inv =
+      parsed({"policy", "load", "/etc/p/policy.yaml", "--sig", "/tmp/p.sig", "--dry-run"});
   EXPECT_EQ(inv.action, Invocation::Action::Remote);
   EXPECT_EQ(inv.cmd, "policy.load");
   EXPECT_EQ(inv.importPath, "/etc/p/policy.yaml");
@@ -105,8 +105,7 @@ TEST(PolicyRender, LoadShowsDiffVerdictChangesAndWarnings) {
   EXPECT_NE(out.find("Dry run: policy.yaml (policy acme-v2)"), std::string::npos) << out;
   EXPECT_NE(out.find("hash   aaa -> bbb"), std::string::npos) << out;
   EXPECT_NE(out.find("tpm.nonce_lifetime_seconds: 60 -> 30"), std::string::npos) << out;
-  EXPECT_NE(out.find("dev-000001 (SN-1): identified PB-0100 -> blocked PB-1003"),
-            std::string::npos)
+  EXPECT_NE(out.find("dev-000001 (SN-1): identified PB-0100 -> blocked PB-1003"), std::string::npos)
       << out;
   EXPECT_NE(out.find("WARNING tpm.no_tpm: No proof. (accepted: \"lab\")"), std::string::npos);
   EXPECT_NE(out.find("Nothing was changed (--dry-run)."), std::string::npos);
@@ -128,7 +127,8 @@ TEST(PolicyRender, StatusShowsDevelopmentModeAndWarnings) {
               {"policy",
                {{"development_mode", true},
                 {"warnings",
-                 {{{"setting", "amt.allow_kvm"}, {"attack", "Remote screen."},
+                 {{{"setting", "amt.allow_kvm"},
+                   {"attack", "Remote screen."},
                    {"acknowledgement", "lab"}}}}}}};
   const std::string out = renderResult("status", status);
   EXPECT_NE(out.find("DEVELOPMENT MODE"), std::string::npos) << out;
@@ -185,7 +185,8 @@ TEST_F(PolicyTools, ValidateReportsEveryErrorOnItsOwnLine) {
   std::ofstream(dir_ + "/p.yaml") << "name: p\ntenant: {id: t}\ntpm: {pcr_bank: md5}\nx: 1\n";
   ToolOutput v = run({"policy", "validate", dir_ + "/p.yaml"});
   EXPECT_EQ(v.exitCode, 1);
-  EXPECT_EQ(v.err, dir_ + "/p.yaml:3:17: tpm.pcr_bank: expected sha1, sha256 or sha384, got 'md5'\n" +
+  EXPECT_EQ(v.err, dir_ +
+                       "/p.yaml:3:17: tpm.pcr_bank: expected sha1, sha256 or sha384, got 'md5'\n" +
                        dir_ + "/p.yaml:4:1: x: unknown key\n");
   ToolOutput j = run({"policy", "validate", dir_ + "/p.yaml", "--json"});
   EXPECT_EQ(json::parse(j.out)["errors"].size(), 2u);
@@ -193,6 +194,14 @@ TEST_F(PolicyTools, ValidateReportsEveryErrorOnItsOwnLine) {
   ToolOutput ok = run({"policy", "validate", dir_ + "/ok.yaml", "--json"});
   EXPECT_EQ(ok.exitCode, 0);
   EXPECT_TRUE(json::parse(ok.out)["valid"].get<bool>());
+}
+
+TEST_F(PolicyTools, TemplateLoadsAndHasAJsonForm) {
+  ToolOutput t = run({"policy", "template"});
+  EXPECT_EQ(t.exitCode, 0);
+  EXPECT_TRUE(parsePolicy(t.out, "template.yaml").ok());
+  ToolOutput j = run({"policy", "template", "--json"});
+  EXPECT_EQ(json::parse(j.out)["template"], t.out);
 }
 
 TEST_F(PolicyTools, SchemaIsJson) {

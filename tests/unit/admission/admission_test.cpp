@@ -201,5 +201,30 @@ TEST_F(AdmissionTest, BlockWinsOverApproval) {
   EXPECT_EQ(decide().code, reason::kBlockListed);
 }
 
+TEST_F(AdmissionTest, PolicyWindowsRestrictEnrollmentOnTopOfTheRegister) {
+  rules_.windows = {{kNow + 60, kNow + 120}};
+  auto d = decide();
+  EXPECT_EQ(d.state, DeviceState::Blocked);
+  EXPECT_EQ(d.code, reason::kWindowNotOpen);
+  rules_.windows = {{kNow - 120, kNow - 60}};
+  EXPECT_EQ(decide().code, reason::kWindowClosed);
+  rules_.windows = {{kNow - 120, kNow - 60}, {kNow, kNow + 1}};  // start inclusive
+  EXPECT_EQ(decide().state, DeviceState::Identified);
+  rules_.windows = {{kNow - 60, kNow}};  // end exclusive
+  EXPECT_EQ(decide().code, reason::kWindowClosed);
+}
+
+TEST_F(AdmissionTest, PolicyCanBlockIdentityMismatchInsteadOfQuarantine) {
+  in_.facts.smbiosUuid = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+  EXPECT_EQ(decide().state, DeviceState::Quarantined);
+  rules_.blockIdentityMismatch = true;
+  in_.approval = approval(reason::kUuidMismatch);
+  in_.approval->smbiosUuid = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+  auto d = decide();
+  EXPECT_EQ(d.state, DeviceState::Blocked);  // no approval can override a block
+  EXPECT_EQ(d.code, reason::kUuidMismatch);
+  EXPECT_EQ(d.consumeApprovalId, 0);
+}
+
 }  // namespace
 }  // namespace pb

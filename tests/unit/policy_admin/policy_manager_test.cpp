@@ -142,6 +142,20 @@ TEST_F(PolicyManagerTest, DryRunShowsDiffAndVerdictChangesAndChangesNothing) {
   for (const auto& a : auditActions()) EXPECT_NE(a, "policy.loaded");
 }
 
+TEST_F(PolicyManagerTest, DryRunShowsWindowsAndMismatchRulesTakingEffect) {
+  // kNow is 2027-01-15T08:00:00Z; a bench window next month closes enrolment today.
+  const std::string windows =
+      "name: acme-windows\ntenant: {id: acme}\n"
+      "enrollment:\n  windows: [{start: \"2027-02-01\", end: \"2027-02-28\"}]\n"
+      "  on_identity_mismatch: block\n";
+  json r = manager_->load(loadArgs(windows, true), "uid:0");
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  ASSERT_EQ(r["result"]["verdict_changes"].size(), 3u);
+  for (const auto& c : r["result"]["verdict_changes"]) {
+    EXPECT_EQ(c["new"], json({{"state", "blocked"}, {"code", "PB-1004"}})) << c;
+  }
+}
+
 TEST_F(PolicyManagerTest, LoadAppliesAtomicallyAndAudits) {
   const std::string before = manager_->active().snapshot->hash;
   json r = manager_->load(loadArgs(kAcmeStricter, false), "uid:0");
