@@ -155,7 +155,9 @@ Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& o)
       }
     }
     const std::string amtSocket = dir + "/amt.sock";
-    auto sim = startAmtSimDevice(d, amtSocket);
+    FleetDevice withHello = d;
+    if (withHello.amt.hello.target.empty()) withHello.amt.hello.target = o.amtHelloTarget;
+    auto sim = startAmtSimDevice(withHello, amtSocket);
     if (!sim.ok()) return sim.error();
     amtSims.push_back(std::move(*sim));
     Result<Child> c = spawnAgent(d, agentOptions, dir, amtSocket);

@@ -19,6 +19,8 @@ struct SimOptions {
   std::string pinFile;
   std::string workDir;  // fixture trees and agent logs go here
   int timeoutMs = 30000;
+  // Hello target (UDP HOST:PORT) for AMT simulators whose fleet entry names none.
+  std::string amtHelloTarget;
 };
 
 struct SimResult {
