@@ -2,6 +2,7 @@
 // provbench-sim's per-device AMT simulator and firmware tree, read back by the agent's own
 // collector (the same code bench-agent runs).
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -140,6 +141,24 @@ TEST_F(SimAmt, AmtHelloOptionSendsEveryRemoteConfigDevicesHello) {
   auto h = parseHello(buf);
   ASSERT_TRUE(h.ok()) << h.error().message;
   EXPECT_EQ(amthi::formatUuid(h->uuid), "939b524b-13d4-1d18-e487-1c697a6b7a2b");
+}
+
+TEST_F(SimAmt, AmtChecksFleetGivesEachDeviceItsFacts) {
+  auto fleet = loadFleet(PB_FLEETS_DIR "/amt-checks.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  ASSERT_EQ(fleet->devices.size(), 16u);
+  const std::map<std::string, AmtAccess> faulty = {{"no-amt", AmtAccess::NoAmtClient},
+                                                   {"amt-disabled", AmtAccess::Disabled},
+                                                   {"lms-busy", AmtAccess::Busy},
+                                                   {"bad-firmware", AmtAccess::Error}};
+  for (const auto& d : fleet->devices) {
+    std::filesystem::remove_all(dir_ + "/root");
+    DeviceFacts f = run(d);
+    ASSERT_TRUE(f.amt.has_value());
+    auto it = faulty.find(d.name);
+    EXPECT_EQ(f.amt->access, it == faulty.end() ? AmtAccess::Ok : it->second) << d.name;
+    EXPECT_EQ(f.amt->uuid.empty(), it != faulty.end()) << d.name;
+  }
 }
 
 TEST(FleetAmt, BadBlocksAreReportedWithPositions) {
