@@ -2,7 +2,6 @@
 #include "agent/facts_collector.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "amt/amt_client.hpp"
 #include "sysfs/firmware_facts.hpp"
@@ -56,10 +55,12 @@ int majorOf(const std::string& version) {
 }
 
 std::string macText(const std::array<std::uint8_t, 6>& mac) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                mac[4], mac[5]);
-  return buf;
+  std::string out;
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    if (i != 0) out += ':';
+    out += toHex(&mac[i], 1);
+  }
+  return out;
 }
 
 class Collector {

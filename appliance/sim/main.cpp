@@ -28,6 +28,8 @@ Options:
   --workdir DIR          where fixture trees and agent logs go (default: a new temp dir)
   --only NAME            run only this device (repeatable)
   --timeout-ms N         agent I/O timeout (default 30000)
+  --amt-hello HOST:PORT  AMT simulators with remote configuration on and no hello.target of
+                         their own send their hello packets (UDP) here
   --json                 print the results as JSON
   -h, --help             this text
 
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
                                  {"only", required_argument, nullptr, 'o'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"json", no_argument, nullptr, 'j'},
+                                 {"amt-hello", required_argument, nullptr, 'H'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   int c = 0;
@@ -77,6 +80,9 @@ int main(int argc, char** argv) {
         break;
       case 'j':
         json = true;
+        break;
+      case 'H':
+        opt.amtHelloTarget = optarg;
         break;
       case 'h':
         std::cout << kUsage;

@@ -247,7 +247,9 @@ Result<std::vector<SimResult>> runFleet(const Fleet& fleet, const SimOptions& op
       }
     }
     const std::string amtSocket = dir + "/amt.sock";
-    auto sim = startAmtSimDevice(d, amtSocket);
+    FleetDevice withHello = d;
+    if (withHello.amt.hello.target.empty()) withHello.amt.hello.target = o.amtHelloTarget;
+    auto sim = startAmtSimDevice(withHello, amtSocket);
     if (!sim.ok()) return sim.error();
     amtSims.push_back(std::move(*sim));
     AgentTpm agentTpm;

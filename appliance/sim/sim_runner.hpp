@@ -42,6 +42,8 @@ struct SimOptions {
   // Called after a device's TPM is provisioned and before its agent starts (e.g. to register
   // the EK, or a different one for ek_swapped).
   std::function<Status(const FleetDevice&, const SimTpm&)> onTpmProvisioned;
+  // Hello target (UDP HOST:PORT) for AMT simulators whose fleet entry names none.
+  std::string amtHelloTarget;
 };
 
 struct SimResult {

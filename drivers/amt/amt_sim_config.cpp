@@ -284,7 +284,7 @@ void readAmtSimConfig(const YamlNode& node, const std::string& path, YamlIssues&
 }
 
 Result<AmtSimConfig> loadAmtSimConfig(const std::string& file) {
-  auto text = readFileBounded(file, 256 * 1024);
+  auto text = readFileBounded(file, std::size_t{256} * 1024);
   if (!text.ok()) return text.error();
   YamlIssues issues(file);
   AmtSimConfig c = defaultAmtSimConfig();

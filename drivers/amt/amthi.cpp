@@ -2,7 +2,6 @@
 #include "amt/amthi.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace pb::amthi {
 
@@ -90,6 +89,13 @@ Result<std::string> ansiString(const Bytes& p, std::size_t off, std::size_t maxL
   while (!s.empty() && s.back() == '\0') s.pop_back();
   if (!printable(s)) return err(error::kBadValue, std::string(what) + " is not printable ASCII");
   return s;
+}
+
+std::string hex32(std::uint32_t v) {
+  const std::uint8_t be[4] = {static_cast<std::uint8_t>(v >> 24),
+                              static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+                              static_cast<std::uint8_t>(v)};
+  return toHex(be, sizeof(be));
 }
 
 struct NamedCommand {
@@ -202,9 +208,8 @@ Result<Bytes> parseResponse(Command request, const Bytes& r) {
   const std::uint32_t command = u32At(r, 4);
   const std::uint32_t want = static_cast<std::uint32_t>(request) | kResponseBit;
   if (command != want) {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "answers command 0x%08X, expected 0x%08X", command, want);
-    return err(error::kWrongCommand, name + ": " + buf);
+    return err(error::kWrongCommand,
+               name + ": answers command 0x" + hex32(command) + ", expected 0x" + hex32(want));
   }
   if (r[0] != 1 || r[1] < 1 || r[2] != 0 || r[3] != 0) {
     return err(error::kBadHeader, name + ": header version " + std::to_string(r[0]) + "." +
@@ -414,7 +419,8 @@ Result<ConfigServer> parseConfigServer(const Bytes& p) {
 }
 
 Result<SecurityParameters> parseSecurityParameters(const Bytes& p) {
-  if (auto st = exactSize(p, 17 * 4, Command::GetSecurityParameters); !st.ok()) return st.error();
+  if (auto st = exactSize(p, std::size_t{17} * 4, Command::GetSecurityParameters); !st.ok())
+    return st.error();
   std::uint32_t f[10];
   for (std::size_t i = 0; i < 10; ++i) f[i] = u32At(p, 4 * i);
   SecurityParameters s;
@@ -558,12 +564,11 @@ Bytes encodeLanSettings(const LanSettings& l) {
 }
 
 std::string formatUuid(const Uuid& u) {
-  char buf[37];
-  std::snprintf(buf, sizeof(buf),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[3], u[2],
-                u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-                u[15]);
-  return buf;
+  const std::uint8_t ordered[16] = {u[3], u[2], u[1],  u[0],  u[5],  u[4],  u[7],  u[6],
+                                    u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]};
+  const std::string hex = toHex(ordered, sizeof(ordered));
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 std::optional<Uuid> parseUuidText(std::string_view text) {

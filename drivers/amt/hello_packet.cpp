@@ -7,7 +7,7 @@ namespace pb {
 
 namespace {
 
-Error err(std::string_view code, std::string message) {
+Error err(std::string_view code, const std::string& message) {
   return makeError(std::string(code), "AMT hello: " + message);
 }
 

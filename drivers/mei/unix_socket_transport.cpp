@@ -66,9 +66,10 @@ Status UnixSocketTransport::sendFrame(const Bytes& payload, std::chrono::millise
     }
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
       pollfd p{fd_, POLLOUT, 0};
-      if (::poll(&p, 1, remainingMs(deadline)) <= 0 && errno != EINTR) {
-        return makeError(std::string(mei_error::kTimeout), "AMT socket write timed out");
-      }
+      const int rc = ::poll(&p, 1, remainingMs(deadline));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc == 0) return makeError(std::string(mei_error::kTimeout), "AMT socket write timed out");
+      if (rc < 0) return ioError("poll on " + options_.path + ": " + errnoText(errno));
       continue;
     }
     return ioError("write to " + options_.path + ": " + errnoText(errno));

@@ -235,7 +235,8 @@ FirmwareFacts readFirmwareFacts(const std::string& rootIn) {
   const std::string fa = base + "/sys/class/firmware-attributes";
   bool overflow = false;
   for (const auto& driver : listDir(fa, kMaxFirmwareAttributeDrivers, overflow)) {
-    const std::string attrs = fa + "/" + driver + "/attributes";
+    std::string attrs = fa;
+    attrs.append("/").append(driver).append("/attributes");
     bool attrOverflow = false;
     for (const auto& name : listDir(attrs, kMaxFirmwareAttributes, attrOverflow)) {
       if (f.firmwareAttributes.size() >= kMaxFirmwareAttributes) {
@@ -243,7 +244,9 @@ FirmwareFacts readFirmwareFacts(const std::string& rootIn) {
         break;
       }
       if (!printable(name)) continue;
-      ReadOutcome r = readRaw(attrs + "/" + name + "/current_value");
+      std::string valuePath = attrs;
+      valuePath.append("/").append(name).append("/current_value");
+      ReadOutcome r = readRaw(valuePath);
       if (!r.exists) continue;  // e.g. attributes that only take writes
       if (!r.data) {
         problems.push_back(r.problem);

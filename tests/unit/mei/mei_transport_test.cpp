@@ -26,6 +26,9 @@ struct FakeNode {
 class FakeSyscalls final : public MeiSyscalls {
  public:
   explicit FakeSyscalls(std::map<std::string, FakeNode>* nodes) : nodes_(nodes) {}
+  ~FakeSyscalls() override {
+    if (peer >= 0) ::close(peer);
+  }
   int open(const std::string& path) override {
     opened.push_back(path);
     auto it = nodes_->find(path);
@@ -39,6 +42,7 @@ class FakeSyscalls final : public MeiSyscalls {
     }
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0) return -1;
+    if (peer >= 0) ::close(peer);  // the previous connection's device side
     peer = sv[1];
     current_ = &it->second;
     return sv[0];
@@ -77,11 +81,9 @@ class FakeSyscalls final : public MeiSyscalls {
   FakeNode* current_ = nullptr;
 };
 
+// sys_ is owned by the transport: tests use it only while their transport lives.
 class MeiTransportTest : public ::testing::Test {
  protected:
-  void TearDown() override {
-    if (sys_ != nullptr && sys_->peer >= 0) ::close(sys_->peer);
-  }
   MeiTransport make(MeiOptions opt = {}) {
     opt.devDir = "/fake";
     auto sys = std::make_unique<FakeSyscalls>(&nodes_);

@@ -2,11 +2,15 @@
 // provbench-sim's per-device AMT simulator and firmware tree, read back by the agent's own
 // collector (the same code bench-agent runs).
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent/facts_collector.hpp"
+#include "amt/hello_packet.hpp"
 #include "mei/unix_socket_transport.hpp"
 #include "sim/amt_sim_device.hpp"
 #include "sim/fleet.hpp"
@@ -100,6 +104,61 @@ TEST_F(SimAmt, FleetAmtAndFirmwareBlocks) {
   std::filesystem::remove_all(dir_ + "/root");
   DeviceFacts busy = run(fleet->devices[1]);
   EXPECT_EQ(busy.amt->access, AmtAccess::Busy);
+}
+
+TEST_F(SimAmt, AmtHelloOptionSendsEveryRemoteConfigDevicesHello) {
+  const int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(::getsockname(udp, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  auto fleet = parseFleet(R"(devices:
+  - name: rcfg-on
+    smbios_uuid: 939b524b-13d4-1d18-e487-1c697a6b7a2b
+  - name: rcfg-off
+    smbios_uuid: 00112233-4455-6677-8899-aabbccddeeff
+    amt: {remote_configuration: false}
+)",
+                          "fleet.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  SimOptions o;
+  o.agentPath = "/bin/true";  // the agents do not matter here: hellos go out at simulator start
+  o.appliance = "127.0.0.1:1";
+  o.pinFile = dir_ + "/pin";
+  o.workDir = dir_;
+  o.amtHelloTarget = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  auto results = runFleet(*fleet, o);
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  Bytes buf(kHelloMaxSize);
+  const ssize_t n = ::recv(udp, buf.data(), buf.size(), MSG_DONTWAIT);
+  const ssize_t more = ::recv(udp, buf.data(), buf.size(), MSG_DONTWAIT);
+  ::close(udp);
+  ASSERT_GT(n, 0);
+  EXPECT_LT(more, 0);  // rcfg-off sent none
+  buf.resize(static_cast<std::size_t>(n));
+  auto h = parseHello(buf);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(amthi::formatUuid(h->uuid), "939b524b-13d4-1d18-e487-1c697a6b7a2b");
+}
+
+TEST_F(SimAmt, AmtChecksFleetGivesEachDeviceItsFacts) {
+  auto fleet = loadFleet(PB_FLEETS_DIR "/amt-checks.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  ASSERT_EQ(fleet->devices.size(), 16u);
+  const std::map<std::string, AmtAccess> faulty = {{"no-amt", AmtAccess::NoAmtClient},
+                                                   {"amt-disabled", AmtAccess::Disabled},
+                                                   {"lms-busy", AmtAccess::Busy},
+                                                   {"bad-firmware", AmtAccess::Error}};
+  for (const auto& d : fleet->devices) {
+    std::filesystem::remove_all(dir_ + "/root");
+    DeviceFacts f = run(d);
+    ASSERT_TRUE(f.amt.has_value());
+    auto it = faulty.find(d.name);
+    EXPECT_EQ(f.amt->access, it == faulty.end() ? AmtAccess::Ok : it->second) << d.name;
+    EXPECT_EQ(f.amt->uuid.empty(), it != faulty.end()) << d.name;
+  }
 }
 
 TEST(FleetAmt, BadBlocksAreReportedWithPositions) {
