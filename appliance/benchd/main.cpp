@@ -27,6 +27,7 @@
 #include "net/tls_context.hpp"
 #include "net/tls_listener.hpp"
 #include "policy/policy.hpp"
+#include "provcert/provcert_monitor.hpp"
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
 
@@ -181,6 +182,26 @@ int main(int argc, char** argv) {
   };
   pb::SessionManager sessions(**store, clock, log, sopt, snapshot, {});
 
+  // The bench's AMT provisioning certificate: judged now and daily; every change of verdict is
+  // audited (the log has each evaluation).
+  std::string lastProvCertVerdict = "-";
+  pb::ProvCertMonitor provCert(
+      io.get_executor(), config->amtProvisioningCertificate, config->amtProvisioningCrl, clock, log,
+      [&](const pb::ProvCertStatus& s) {
+        const std::string verdict = std::string(pb::toString(s.level)) + "/" + s.code;
+        if (verdict == lastProvCertVerdict) return;
+        lastProvCertVerdict = verdict;
+        pb::AuditRecord r;
+        r.actor = "benchd";
+        r.action = "provcert.status";
+        r.reason = s.code;
+        r.details = pb::toJson(s);
+        if (auto st = (*store)->appendAudit(r); !st.ok()) {
+          log.error("benchd.audit_failed", {{"error", st.error().message}});
+        }
+      });
+  provCert.start();
+
   auto serverTls = pb::makeServerContext(keys->tlsCertPath, keys->tlsKeyPath);
   if (!serverTls.ok()) {
     log.error("benchd.tls_failed", {{"error", serverTls.error().message}});
@@ -222,7 +243,8 @@ int main(int argc, char** argv) {
                           {"risk_acknowledgements", snapshot->policy.riskAcknowledgements},
                           {"sessions_open", sessions.liveSessions()},
                           {"sessions_open_in_inventory", openInInventory()},
-                          {"agent_port", *port}};
+                          {"agent_port", *port},
+                          {"amt_provisioning_certificate", pb::toJson(provCert.status())}};
   };
   pb::StoreAdminHandlerOptions hopt;
   hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);
@@ -249,6 +271,7 @@ int main(int argc, char** argv) {
     log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
     listener.stop();
     admin.stop();
+    provCert.stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
