@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
 
 #include <boost/asio/co_spawn.hpp>
@@ -28,6 +29,10 @@
 #include "net/tls_listener.hpp"
 #include "policy/policy.hpp"
 #include "provcert/provcert_monitor.hpp"
+#ifdef PB_HAVE_HELLO_LISTENER
+#include "checks/hello_recorder.hpp"
+#include "net/hello_listener.hpp"
+#endif
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
 
@@ -202,6 +207,26 @@ int main(int argc, char** argv) {
       });
   provCert.start();
 
+#ifdef PB_HAVE_HELLO_LISTENER
+  // AMT hello packets: a discovery sensor on the port the policy names (off when 0). A hello means
+  // remote configuration is on: registered devices get a finding, nothing is ever provisioned.
+  pb::HelloRecorder helloRecorder(**store, clock, log);
+  std::optional<pb::HelloListener> helloListener;
+  if (const std::uint16_t helloPort = snapshot->policy.amt.helloListenerPort; helloPort != 0) {
+    pb::HelloListenerOptions hlo;
+    hlo.address = config->listenAddress;
+    hlo.port = helloPort;
+    helloListener.emplace(io.get_executor(), hlo, log,
+                          [&helloRecorder](const pb::AmtHello& h, const std::string& peer) {
+                            (void)helloRecorder.onHello(h, peer);
+                          });
+    if (auto hp = helloListener->start(); !hp.ok()) {
+      log.error("benchd.hello_listen_failed", {{"error", hp.error().message}});
+      return 1;
+    }
+  }
+#endif
+
   auto serverTls = pb::makeServerContext(keys->tlsCertPath, keys->tlsKeyPath);
   if (!serverTls.ok()) {
     log.error("benchd.tls_failed", {{"error", serverTls.error().message}});
@@ -272,6 +297,9 @@ int main(int argc, char** argv) {
     listener.stop();
     admin.stop();
     provCert.stop();
+#ifdef PB_HAVE_HELLO_LISTENER
+    if (helloListener) helloListener->stop();
+#endif
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
