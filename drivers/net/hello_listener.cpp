@@ -14,12 +14,9 @@ bool powerOfTwo(std::uint64_t n) {
 
 }  // namespace
 
-HelloListener::HelloListener(boost::asio::any_io_executor executor, HelloListenerOptions options,
-                             Logger& log, Handler onHello)
-    : socket_(std::move(executor)),
-      options_(std::move(options)),
-      log_(log),
-      onHello_(std::move(onHello)) {}
+HelloListener::HelloListener(const boost::asio::any_io_executor& executor,
+                             HelloListenerOptions options, Logger& log, Handler onHello)
+    : socket_(executor), options_(std::move(options)), log_(log), onHello_(std::move(onHello)) {}
 
 Result<std::uint16_t> HelloListener::start() {
   if (socket_.is_open()) return makeError("net", "hello listener already started");

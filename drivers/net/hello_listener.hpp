@@ -36,8 +36,8 @@ class HelloListener {
  public:
   using Handler = std::function<void(const AmtHello& hello, const std::string& peer)>;
 
-  HelloListener(boost::asio::any_io_executor executor, HelloListenerOptions options, Logger& log,
-                Handler onHello);
+  HelloListener(const boost::asio::any_io_executor& executor, HelloListenerOptions options,
+                Logger& log, Handler onHello);
 
   // Binds; returns the bound port. Fails if already started or the bind fails.
   Result<std::uint16_t> start();
