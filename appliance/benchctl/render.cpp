@@ -170,6 +170,14 @@ std::string renderStatus(const json& r) {
         key == "audit_records" || key == "policy" || key == "risk_acknowledgements") {
       continue;
     }
+    if (key == "amt_provisioning_certificate" && value.is_object()) {
+      // "warning PB-2050: The AMT provisioning certificate expires in 30 days (…)"
+      std::string line = field(value, "level");
+      if (!field(value, "code").empty()) line += " " + field(value, "code");
+      line += ": " + field(value, "message");
+      rows.emplace_back("AMT provisioning cert", line);
+      continue;
+    }
     std::string text =
         value.is_string()
             ? sanitizeForTerminal(value.get_ref<const std::string&>())

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <utility>  // must precede boost/asio headers on Boost 1.74
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +30,9 @@
 #include "net/tls_context.hpp"
 #include "net/tls_listener.hpp"
 #include "policy/policy.hpp"
+#include "provcert/provcert_monitor.hpp"
+#include "checks/hello_recorder.hpp"
+#include "net/hello_listener.hpp"
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
 
@@ -210,6 +214,44 @@ int main(int argc, char** argv) {
   };
   pb::SessionManager sessions(**store, clock, log, sopt, snapshot, {});
 
+  // The bench's AMT provisioning certificate: judged now and daily; every change of verdict is
+  // audited (the log has each evaluation).
+  std::string lastProvCertVerdict = "-";
+  pb::ProvCertMonitor provCert(
+      io.get_executor(), config->amtProvisioningCertificate, config->amtProvisioningCrl, clock, log,
+      [&](const pb::ProvCertStatus& s) {
+        const std::string verdict = std::string(pb::toString(s.level)) + "/" + s.code;
+        if (verdict == lastProvCertVerdict) return;
+        lastProvCertVerdict = verdict;
+        pb::AuditRecord r;
+        r.actor = "benchd";
+        r.action = "provcert.status";
+        r.reason = s.code;
+        r.details = pb::toJson(s);
+        if (auto st = (*store)->appendAudit(r); !st.ok()) {
+          log.error("benchd.audit_failed", {{"error", st.error().message}});
+        }
+      });
+  provCert.start();
+
+  // AMT hello packets: a discovery sensor on the port the policy names (off when 0). A hello means
+  // remote configuration is on: registered devices get a finding, nothing is ever provisioned.
+  pb::HelloRecorder helloRecorder(**store, clock, log);
+  std::optional<pb::HelloListener> helloListener;
+  if (const std::uint16_t helloPort = snapshot->policy.amt.helloListenerPort; helloPort != 0) {
+    pb::HelloListenerOptions hlo;
+    hlo.address = config->listenAddress;
+    hlo.port = helloPort;
+    helloListener.emplace(io.get_executor(), hlo, log,
+                          [&helloRecorder](const pb::AmtHello& h, const std::string& peer) {
+                            (void)helloRecorder.onHello(h, peer);
+                          });
+    if (auto hp = helloListener->start(); !hp.ok()) {
+      log.error("benchd.hello_listen_failed", {{"error", hp.error().message}});
+      return 1;
+    }
+  }
+
   auto serverTls = pb::makeServerContext(keys->tlsCertPath, keys->tlsKeyPath);
   if (!serverTls.ok()) {
     log.error("benchd.tls_failed", {{"error", serverTls.error().message}});
@@ -258,7 +300,8 @@ int main(int argc, char** argv) {
         {"policy", policies.summary()},
         {"sessions_open", sessions.liveSessions()},
         {"sessions_open_in_inventory", openInInventory()},
-        {"agent_port", *port}};
+        {"agent_port", *port},
+        {"amt_provisioning_certificate", pb::toJson(provCert.status())}};
   };
   pb::StoreAdminHandlerOptions hopt;
   hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);
@@ -290,6 +333,8 @@ int main(int argc, char** argv) {
     listener.stop();
     admin.stop();
     hup.cancel();
+    provCert.stop();
+    if (helloListener) helloListener->stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();

@@ -31,8 +31,8 @@ namespace pb {
 
 inline constexpr std::int64_t kProvCertWarnDays = 40;
 inline constexpr std::int64_t kProvCertErrorDays = 15;
-inline constexpr std::size_t kMaxProvCertFileBytes = 64 * 1024;
-inline constexpr std::size_t kMaxCrlFileBytes = 8 * 1024 * 1024;
+inline constexpr std::size_t kMaxProvCertFileBytes = std::size_t{64} * 1024;
+inline constexpr std::size_t kMaxCrlFileBytes = std::size_t{8} * 1024 * 1024;
 
 struct ProvCertInfo {
   std::string subject;    // RFC 2253

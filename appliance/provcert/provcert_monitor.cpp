@@ -5,11 +5,11 @@
 
 namespace pb {
 
-ProvCertMonitor::ProvCertMonitor(boost::asio::any_io_executor executor, std::string certPath,
+ProvCertMonitor::ProvCertMonitor(const boost::asio::any_io_executor& executor, std::string certPath,
                                  std::string crlPath, const Clock& clock, Logger& log,
                                  std::function<void(const ProvCertStatus&)> onEvaluated,
                                  std::chrono::steady_clock::duration interval)
-    : timer_(std::move(executor)),
+    : timer_(executor),
       certPath_(std::move(certPath)),
       crlPath_(std::move(crlPath)),
       clock_(clock),

@@ -24,8 +24,8 @@ namespace pb {
 
 class ProvCertMonitor {
  public:
-  ProvCertMonitor(boost::asio::any_io_executor executor, std::string certPath, std::string crlPath,
-                  const Clock& clock, Logger& log,
+  ProvCertMonitor(const boost::asio::any_io_executor& executor, std::string certPath,
+                  std::string crlPath, const Clock& clock, Logger& log,
                   std::function<void(const ProvCertStatus&)> onEvaluated = {},
                   std::chrono::steady_clock::duration interval = std::chrono::hours(24));
 

@@ -7,9 +7,11 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$top"
 bash image/dev/bootstrap.sh
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench agent_tpm_bench
+cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench agent_tpm_bench checks_bench
 echo "== frame decode"
 build/default/bin/frame_decode_bench
+echo "== policy check evaluation per device (ratio to parsing the facts JSON)"
+build/default/bin/checks_bench
 echo "== admission throughput against one benchd"
 build/default/bin/admission_bench "$@"
 echo "== agent AMT fact collection against the AMT simulator"

@@ -22,7 +22,7 @@
 
 namespace pb {
 
-inline constexpr std::size_t kMaxFactsFileBytes = 256 * 1024;
+inline constexpr std::size_t kMaxFactsFileBytes = std::size_t{256} * 1024;
 inline constexpr std::size_t kMaxFactString = 256;
 inline constexpr std::size_t kMaxAmtHashes = 64;  // AMT holds at most 33 (§9.1); room for OEMs
 inline constexpr std::size_t kMaxFirmwareAttributes = 512;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The benchctl binary end to end against an in-process AdminServer: exit codes, the file upload
 // of `registry import`, --json, and the unreachable-socket message.
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -188,6 +189,33 @@ TEST_F(BenchctlMainTest, OfflineCommandsNeedNoSocket) {
   ProcessResult version = benchctl({"--version"});
   EXPECT_EQ(version.exitCode, 0);
   EXPECT_EQ(version.out.rfind("benchctl ", 0), 0u);
+}
+
+// benchctl check end to end: the binary, a policy file and a facts file; the exit code is the
+// verdict.
+TEST_F(BenchctlMainTest, CheckEvaluatesAFactsFileOffline) {
+  char tmpl[] = "/tmp/pb-benchctl-check-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string policy = dir + "/policy.yaml";
+  std::ofstream(policy) << "name: trial\ntenant:\n  id: lab\n";
+  // No AMT on this device, good firmware: every check passes under the built-in AMT settings.
+  const std::string good = dir + "/good.json";
+  std::ofstream(good) << R"({"firmware":{"secure_boot":true,"setup_mode":false,"tpm_present":true,)"
+                      << R"("tpm_version":"2"},"amt":{"access":"no_amt_client"}})";
+  const std::string bad = dir + "/bad.json";
+  std::ofstream(bad) << R"({"firmware":{"secure_boot":false,"setup_mode":false,"tpm_present":true,)"
+                     << R"("tpm_version":"2"},"amt":{"access":"no_amt_client"}})";
+  ProcessResult pass = benchctl(
+      {"--socket", "/nonexistent/admin.sock", "check", "--policy", policy, "--facts", good});
+  EXPECT_EQ(pass.exitCode, 0) << pass.out << pass.err;
+  EXPECT_NE(pass.out.find("PASSED"), std::string::npos);
+  ProcessResult fail = benchctl({"check", "--policy", policy, "--facts", bad, "--json"});
+  EXPECT_EQ(fail.exitCode, 1);
+  EXPECT_EQ(json::parse(fail.out)["passed"], false);
+  ProcessResult invalid = benchctl({"check", "--policy", policy, "--facts", dir + "/none.json"});
+  EXPECT_EQ(invalid.exitCode, 4);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -131,6 +131,19 @@ TEST(Render, DeviceShowIncludesRemedyApprovalSessionsAndAudit) {
   EXPECT_TRUE(contains(out, "\n  SEQ "));
 }
 
+TEST(Render, StatusShowsTheProvisioningCertificateInOneLine) {
+  json r{{"bench_id", "b1"},
+         {"amt_provisioning_certificate",
+          {{"level", "warning"},
+           {"code", "PB-2050"},
+           {"message", "The AMT provisioning certificate expires in 30 days"},
+           {"days_left", 30}}},
+         {"devices_total", 0}};
+  std::string out = renderResult("status", r);
+  EXPECT_TRUE(contains(out, "warning PB-2050: The AMT provisioning certificate expires in 30 days"))
+      << out;
+}
+
 TEST(Render, DeviceShowListsChecksAndWhatToDo) {
   json r{{"device", device("dev-000001", "SN1", "failed", "PB-2004")},
          {"sessions", json::array()},

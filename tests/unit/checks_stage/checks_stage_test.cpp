@@ -19,7 +19,9 @@
 #include "core/reasons.hpp"
 #include "policy/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/messages.hpp"
 #include "session/policy_snapshot.hpp"
+#include "session/session_manager.hpp"
 #include "test_facts.hpp"
 
 namespace pb {
@@ -33,6 +35,7 @@ class ScriptedAgent final : public FrameTransport {
  public:
   std::function<Result<json>(const std::vector<json>& written)> reply;
   std::vector<json> written;
+  std::vector<json>* copyTo = nullptr;  // survives the transport (SessionManager owns it)
   bool failWrites = false;
 
   asio::awaitable<Result<json>> readFrame(std::chrono::milliseconds) override {
@@ -41,6 +44,7 @@ class ScriptedAgent final : public FrameTransport {
   asio::awaitable<Status> writeFrame(const json& msg, std::chrono::milliseconds) override {
     if (failWrites) co_return makeError(std::string(reason::kPeerClosed), "closed");
     written.push_back(msg);
+    if (copyTo != nullptr) copyTo->push_back(msg);
     co_return Status{};
   }
   asio::awaitable<void> close() override { co_return; }
@@ -212,6 +216,64 @@ TEST_F(ChecksStageTest, ASecondRunForTheSessionCannotOverwriteTheFirst) {
   StageOutcome again = runStage();
   EXPECT_EQ(again.to, DeviceState::Failed);
   EXPECT_EQ(again.code, reason::kInternalError);
+}
+
+// The whole path below the network: Hello -> admission -> ChecksStage -> durable state, stored
+// results and the verdicts the agent hears.
+TEST_F(ChecksStageTest, ThroughTheSessionManagerAFailedCheckIsDurableAndExplained) {
+  RegistryRow row;
+  row.serial = identity_.serial;
+  row.smbiosUuid = identity_.smbiosUuid;
+  row.model = identity_.model;
+  row.owner = "Alice";
+  row.ownerEmail = "alice@example.org";
+  row.tenant = policy_->policy.tenantId;
+  row.windowFrom = 0;
+  row.windowUntil = clock_.nowUnix() + 86400;
+  row.line = 2;
+  auto imported = store_->importRegistry({row}, "uid:0", "register.csv");
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  const std::string deviceId = imported->devices.at(0).id;
+
+  DeviceFacts f = test::goodFacts();
+  f.amt->hashes[1].isActive = true;  // VeriSign G5 active
+  std::vector<json> heard;
+  auto agent = std::make_unique<ScriptedAgent>();
+  agent->copyTo = &heard;
+  Hello hello;
+  hello.versions = {1};
+  hello.agent = "bench-agent/test";
+  hello.identity = identity_;
+  agent->reply = [hello, facts = toJson(f)](const std::vector<json>& written) -> Result<json> {
+    if (written.empty()) return hello.toJson();
+    if (written.back().value("type", "") == "facts_request") {
+      return json{{"type", "facts"}, {"facts", facts}};
+    }
+    return makeError(std::string(reason::kPeerClosed), "agent done");
+  };
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<ChecksStage>(*store_));
+  SessionOptions opt;
+  opt.benchId = "bench-test";
+  SessionManager sessions(*store_, clock_, log_, opt, policy_, std::move(stages));
+  asio::co_spawn(io_, sessions.handle(std::move(agent)), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io_.run();
+
+  auto device = store_->findDevice(deviceId);
+  ASSERT_TRUE(device.ok() && device->has_value());
+  EXPECT_EQ((*device)->state, DeviceState::Failed);
+  EXPECT_EQ((*device)->reasonCode, reason::kAmtForeignThumbprint);
+  auto run = store_->latestCheckRunForDevice(deviceId);
+  ASSERT_TRUE(run.ok() && run->has_value());
+  EXPECT_EQ((*run)->policyHash, policy_->hash);
+  ASSERT_FALSE(heard.empty());
+  const json& last = heard.back();
+  EXPECT_EQ(last.value("type", ""), "verdict");
+  EXPECT_EQ(last.value("state", ""), "failed");
+  EXPECT_EQ(last.value("code", ""), reason::kAmtForeignThumbprint);
+  EXPECT_EQ(last.value("final", false), true);
 }
 
 }  // namespace

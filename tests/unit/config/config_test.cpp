@@ -124,6 +124,24 @@ TEST(BenchConfig, UnknownTopLevelKey) {
             "bench.yaml:3:1: state_dri: unknown key (did you mean 'state_dir'?)");
 }
 
+TEST(BenchConfig, AmtProvisioningCertificateAndCrl) {
+  auto r = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\namt_provisioning:\n  certificate: /etc/pb/prov.pem\n"
+      "  crl: /etc/pb/ca.crl\n",
+      "bench.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->amtProvisioningCertificate, "/etc/pb/prov.pem");
+  EXPECT_EQ(r->amtProvisioningCrl, "/etc/pb/ca.crl");
+  auto none = parseBenchConfig("bench_id: b\nstate_dir: /s\n", "bench.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->amtProvisioningCertificate.empty());
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\namt_provisioning:\n  crl: /c\n"),
+            "bench.yaml:4:3: amt_provisioning.certificate: required key is missing");
+  EXPECT_NE(errorsOf("bench_id: b\nstate_dir: /s\namt_provisioning:\n  certificate: rel.pem\n")
+                .find("amt_provisioning.certificate: must be an absolute path"),
+            std::string::npos);
+}
+
 TEST(BenchConfig, TypoInNestedKey) {
   EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nagent_listener:\n  prot: 1\n"),
             "bench.yaml:4:3: agent_listener.prot: unknown key (did you mean 'port'?)");
