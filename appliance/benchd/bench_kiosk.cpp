@@ -29,7 +29,8 @@ BenchKiosk::BenchKiosk(boost::asio::any_io_executor executor, const BenchConfig&
                        KioskHeader header, KioskPolicy policy, Store& store, const Clock& clock,
                        Logger& log, std::int64_t startedAt)
     : feed_(store, clock, std::move(header), kioskSlots(config), policy, startedAt),
-      server_(std::move(executor), serverOptions(config, log), [this] { return feed_.snapshot(); }) {}
+      server_(std::move(executor), serverOptions(config, log),
+              [this] { return feed_.snapshot(); }) {}
 
 Result<std::uint16_t> BenchKiosk::start(SessionManager& sessions) {
   auto port = server_.start();

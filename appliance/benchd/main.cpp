@@ -208,10 +208,15 @@ int main(int argc, char** argv) {
   const auto startedAt = clock.nowUnix();
   std::unique_ptr<pb::BenchKiosk> kiosk;
   if (config->kiosk.enabled) {
-    pb::KioskHeader kh{config->benchId, snapshot->policy.name, snapshot->hash, false,
-                       snapshot->policy.riskAcknowledgements, std::nullopt};
-    kiosk = std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, std::move(kh),
-                                             snapshot->policy.kiosk, **store, clock, log, startedAt);
+    pb::KioskHeader kh{config->benchId,
+                       snapshot->policy.name,
+                       snapshot->hash,
+                       false,
+                       snapshot->policy.riskAcknowledgements,
+                       std::nullopt};
+    kiosk =
+        std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, std::move(kh),
+                                         snapshot->policy.kiosk, **store, clock, log, startedAt);
     if (auto kp = kiosk->start(sessions); !kp.ok()) {
       log.error("benchd.kiosk_failed", {{"error", kp.error().message}});
       return 1;

@@ -17,8 +17,12 @@ namespace http = boost::beast::http;
 namespace {
 
 // Boost 1.74's Beast speaks boost::string_view.
-std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
-boost::beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(boost::beast::string_view s) {
+  return {s.data(), s.size()};
+}
+boost::beast::string_view bsv(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -114,8 +118,7 @@ KioskResponse handleKioskRequest(const KioskRequest& req, const KioskAccess& acc
   return res;
 }
 
-std::optional<KioskResponse> checkKioskUpgrade(const KioskRequest& req,
-                                               const KioskAccess& access) {
+std::optional<KioskResponse> checkKioskUpgrade(const KioskRequest& req, const KioskAccess& access) {
   if (!access.hostAllowed(sv(req[http::field::host]))) {
     return plain(req, http::status::forbidden, "forbidden host");
   }
@@ -124,7 +127,8 @@ std::optional<KioskResponse> checkKioskUpgrade(const KioskRequest& req,
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
-  if (pathOf(sv(req.target())) != kKioskWsPath) return plain(req, http::status::not_found, "not found");
+  if (pathOf(sv(req.target())) != kKioskWsPath)
+    return plain(req, http::status::not_found, "not found");
   // Browsers always send Origin on a WebSocket handshake; its absence means a non-browser client,
   // which has no business here either.
   if (!access.originAllowed(sv(req[http::field::origin]))) {

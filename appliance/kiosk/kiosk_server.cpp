@@ -52,7 +52,10 @@ struct WsClient {
 
 struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
   Impl(asio::any_io_executor ex, KioskServerOptions o, SnapshotFn s)
-      : executor(std::move(ex)), options(std::move(o)), snapshot(std::move(s)), acceptor(executor) {}
+      : executor(std::move(ex)),
+        options(std::move(o)),
+        snapshot(std::move(s)),
+        acceptor(executor) {}
 
   asio::any_io_executor executor;
   KioskServerOptions options;
@@ -72,7 +75,8 @@ struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
     auto self = shared_from_this();
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket sock =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopped || ec == asio::error::operation_aborted) co_return;
         log(LogLevel::Warn, "kiosk.accept_failed", {{"error", ec.message()}});
@@ -243,7 +247,9 @@ KioskServer::KioskServer(asio::any_io_executor executor, KioskServerOptions opti
                          SnapshotFn snapshot)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), std::move(snapshot))) {}
 
-KioskServer::~KioskServer() { stop(); }
+KioskServer::~KioskServer() {
+  stop();
+}
 
 Result<std::uint16_t> KioskServer::start() {
   boost::system::error_code ec;
@@ -276,9 +282,15 @@ void KioskServer::stop() {
   for (auto* s : impl_->httpSockets) s->close(ec);
 }
 
-void KioskServer::broadcast(const nlohmann::json& message) { impl_->broadcast(message); }
+void KioskServer::broadcast(const nlohmann::json& message) {
+  impl_->broadcast(message);
+}
 
-std::size_t KioskServer::connections() const { return impl_->active; }
-std::size_t KioskServer::webSockets() const { return impl_->clients.size(); }
+std::size_t KioskServer::connections() const {
+  return impl_->active;
+}
+std::size_t KioskServer::webSockets() const {
+  return impl_->clients.size();
+}
 
 }  // namespace pb

@@ -12,9 +12,8 @@ namespace {
 
 // The happy path, in order; a tile shows how far along it a device got.
 constexpr std::array<DeviceState, 7> kStages = {
-    DeviceState::Discovered, DeviceState::Identified, DeviceState::Checked,
-    DeviceState::Attested,   DeviceState::Sealed,     DeviceState::HandedOff,
-    DeviceState::Ready};
+    DeviceState::Discovered, DeviceState::Identified, DeviceState::Checked, DeviceState::Attested,
+    DeviceState::Sealed,     DeviceState::HandedOff,  DeviceState::Ready};
 
 std::optional<int> stageIndex(DeviceState s) {
   for (std::size_t i = 0; i < kStages.size(); ++i) {
@@ -193,7 +192,8 @@ KioskVerdict verdictFor(DeviceState state, std::string_view code) {
       return KioskVerdict::NeedsApproval;
     case DeviceState::Blocked:
       // Blocked only until an admin approves: the technician's next step is an approval.
-      return code == reason::kApprovalRequired ? KioskVerdict::NeedsApproval : KioskVerdict::Blocked;
+      return code == reason::kApprovalRequired ? KioskVerdict::NeedsApproval
+                                               : KioskVerdict::Blocked;
     case DeviceState::Failed:
       return KioskVerdict::Failed;
     case DeviceState::NotAttestable:
@@ -272,11 +272,11 @@ nlohmann::json headerJson(const KioskHeader& header, const Clock& clock,
                          {"text", "Provisioning certificate EXPIRED on " + date +
                                       " — AMT provisioning will fail until it is renewed."}});
     } else if (left < 30 * 86400) {
-      banners.push_back({{"kind", "certificate"},
-                         {"severity", "warning"},
-                         {"text", "Provisioning certificate expires in " +
-                                      std::to_string(left / 86400) + " days (" + date +
-                                      ") — renew it."}});
+      banners.push_back(
+          {{"kind", "certificate"},
+           {"severity", "warning"},
+           {"text", "Provisioning certificate expires in " + std::to_string(left / 86400) +
+                        " days (" + date + ") — renew it."}});
     }
   }
   nlohmann::json c = nlohmann::json::object();
