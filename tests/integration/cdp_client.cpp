@@ -49,8 +49,9 @@ void CdpClient::readLoop() {
     buffer_.consume(buffer_.size());
     {
       std::lock_guard lock(mu_);
-      if (msg.is_object() && msg.contains("id")) {
-        responses_[msg["id"].get<int>()] = std::move(msg);
+      if (msg.is_object() && msg.contains("id") && msg["id"].is_number_integer()) {
+        const int id = msg["id"].get<int>();  // before the move below
+        responses_[id] = std::move(msg);
       } else if (msg.is_object()) {
         events_.push_back(std::move(msg));
       }
