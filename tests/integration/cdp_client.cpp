@@ -154,8 +154,8 @@ Browser::Browser(const std::string& profileDir, int width, int height)
   if (url.empty()) throw std::runtime_error("chromium did not start:\n" + proc_->err());
   cdp_ = std::make_unique<CdpClient>(url);
   auto target = cdp_->call("Target.createTarget", {{"url", "about:blank"}});
-  auto attached = cdp_->call("Target.attachToTarget",
-                             {{"targetId", target["targetId"]}, {"flatten", true}});
+  auto attached =
+      cdp_->call("Target.attachToTarget", {{"targetId", target["targetId"]}, {"flatten", true}});
   sessionId_ = attached["sessionId"].get<std::string>();
   page("Emulation.setDeviceMetricsOverride",
        {{"width", width}, {"height", height}, {"deviceScaleFactor", 1}, {"mobile", false}});
@@ -179,9 +179,9 @@ nlohmann::json Browser::page(const std::string& method, nlohmann::json params,
 }
 
 nlohmann::json Browser::eval(const std::string& expression, std::chrono::milliseconds timeout) {
-  auto r = page("Runtime.evaluate",
-                {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}},
-                timeout);
+  auto r =
+      page("Runtime.evaluate",
+           {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, timeout);
   if (r.contains("exceptionDetails")) {
     throw std::runtime_error("page exception: " + r["exceptionDetails"].dump());
   }
@@ -204,8 +204,8 @@ bool Browser::waitFor(const std::string& condition, std::chrono::milliseconds ti
 
 void Browser::screenshot(const std::string& path) {
   auto metrics = page("Page.getLayoutMetrics");
-  const auto& size = metrics.contains("cssContentSize") ? metrics["cssContentSize"]
-                                                        : metrics["contentSize"];
+  const auto& size =
+      metrics.contains("cssContentSize") ? metrics["cssContentSize"] : metrics["contentSize"];
   const int h = std::max(height_, static_cast<int>(size.value("height", 0.0)));
   page("Emulation.setDeviceMetricsOverride",
        {{"width", width_}, {"height", h}, {"deviceScaleFactor", 1}, {"mobile", false}});

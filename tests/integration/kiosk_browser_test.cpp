@@ -4,15 +4,13 @@
 // is markup. Checks: no console errors; every device shows its expected verdict and reason; a
 // state change arrives live; markup from a device stays text and runs no script; no secret of the
 // run reaches the page or the WebSocket traffic. Screenshots go to build/<preset>/artifacts/kiosk.
-#include <sys/stat.h>
-
-#include <dirent.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <set>
 
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "cdp_client.hpp"
 #include "harness.hpp"
@@ -20,7 +18,9 @@
 namespace pb::test {
 namespace {
 
-std::string demo(const std::string& f) { return sourceDir() + "/appliance/demo/" + f; }
+std::string demo(const std::string& f) {
+  return sourceDir() + "/appliance/demo/" + f;
+}
 
 std::string artifactsDir() {
   std::string dir = binDir() + "/../artifacts/kiosk";
@@ -100,10 +100,15 @@ class KioskBrowserTest : public ::testing::Test {
 
   RunResult sim(const std::string& fleetFile) {
     SpawnOptions so;
-    so.args = {binDir() + "/provbench-sim", "--fleet",  fleetFile,
-               "--appliance",               benchd_->appliance(),
-               "--pin",                     benchd_->pinFile(),
-               "--workdir",                 dir_.file("sim-" + std::to_string(simRuns_++)),
+    so.args = {binDir() + "/provbench-sim",
+               "--fleet",
+               fleetFile,
+               "--appliance",
+               benchd_->appliance(),
+               "--pin",
+               benchd_->pinFile(),
+               "--workdir",
+               dir_.file("sim-" + std::to_string(simRuns_++)),
                "--json"};
     return run(so);
   }
@@ -137,7 +142,8 @@ class KioskBrowserTest : public ::testing::Test {
         out.push_back(p.dump());
       }
       if (m == "Log.entryAdded" && p.contains("entry") &&
-          (p["entry"].value("level", "") == "error" || p["entry"].value("level", "") == "warning")) {
+          (p["entry"].value("level", "") == "error" ||
+           p["entry"].value("level", "") == "warning")) {
         out.push_back(p.dump());
       }
     }
@@ -208,8 +214,9 @@ TEST_F(KioskBrowserTest, FleetOnTheKioskLiveSafeAndSecretFree) {
   EXPECT_EQ(browser_->eval("document.querySelectorAll('img').length").get<int>(), 0);
   EXPECT_EQ(browser_->eval("document.querySelectorAll('script').length").get<int>(), 1);
   EXPECT_TRUE(browser_->eval("typeof window.pwned === 'undefined'").get<bool>());
-  EXPECT_TRUE(browser_->eval("document.body.textContent.includes('<script>window.pwned=1</script>')")
-                  .get<bool>());
+  EXPECT_TRUE(
+      browser_->eval("document.body.textContent.includes('<script>window.pwned=1</script>')")
+          .get<bool>());
   EXPECT_FALSE(dialogOpened());
 
   // 4. The detail view lists every check with its outcome.
@@ -269,8 +276,9 @@ TEST_F(KioskBrowserTest, PageResynchronisesAfterABenchdRestart) {
   // Same kiosk port on the next start, so the page can find benchd again.
   benchd_->stop();
   ASSERT_TRUE(browser_->waitFor("!window.kioskProbe.connected"));
-  EXPECT_NE(browser_->eval("document.getElementById('conn').textContent").get<std::string>().find(
-                "reconnecting"),
+  EXPECT_NE(browser_->eval("document.getElementById('conn').textContent")
+                .get<std::string>()
+                .find("reconnecting"),
             std::string::npos);
   auto& o = benchd_->options();
   o.extraConfig.replace(o.extraConfig.find("port: 0"), 7, "port: " + std::to_string(kioskPort_));
@@ -279,7 +287,8 @@ TEST_F(KioskBrowserTest, PageResynchronisesAfterABenchdRestart) {
                                 std::chrono::seconds(30)));
   // The new snapshot is live: a device arriving now shows up.
   RunResult r = sim(demo("fleet-after-approval.yaml"));
-  ASSERT_TRUE(browser_->waitFor("document.querySelectorAll('.tile').length >= 1")) << r.out << r.err;
+  ASSERT_TRUE(browser_->waitFor("document.querySelectorAll('.tile').length >= 1"))
+      << r.out << r.err;
   auto problems = consoleProblems();
   // A refused connection while benchd is down is logged by the browser; nothing else may be.
   problems.erase(std::remove_if(problems.begin(), problems.end(),
