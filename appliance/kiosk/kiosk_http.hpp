@@ -10,6 +10,7 @@
 // WebSocket upgrade (another site's page cannot open the feed).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ inline constexpr std::string_view kKioskCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 inline constexpr std::string_view kKioskWsPath = "/ws";
+// Request limits: GET/HEAD carry no body; headers beyond this are refused (431).
+inline constexpr std::size_t kKioskMaxHeaderBytes = 8192;
+inline constexpr std::size_t kKioskMaxBodyBytes = 1024;
 
 class KioskAccess {
  public:

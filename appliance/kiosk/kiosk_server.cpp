@@ -29,11 +29,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-namespace {
-constexpr std::size_t kMaxHeaderBytes = 8192;
-constexpr std::size_t kMaxBodyBytes = 1024;  // GET/HEAD carry none; anything more is refused
-}  // namespace
-
 struct WsClient {
   WsClient(beast::tcp_stream stream, const asio::any_io_executor& ex)
       : ws(std::move(stream)), wake(ex) {}
@@ -117,8 +112,8 @@ struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(kMaxHeaderBytes);
-      parser.body_limit(kMaxBodyBytes);
+      parser.header_limit(kKioskMaxHeaderBytes);
+      parser.body_limit(kKioskMaxBodyBytes);
       boost::system::error_code ec;
       stream.expires_after(options.idleTimeout);
       co_await http::async_read(stream, buffer, parser,

@@ -73,6 +73,14 @@
     return box;
   }
 
+  function stageCaption(t) {
+    if (t.stage >= 0) {
+      return 'Step ' + (t.stage + 1) + ' of ' + STAGES.length + ': ' + STAGES[t.stage];
+    }
+    const at = Math.min(Math.max(t.stopped_at, 0), STAGES.length - 1);
+    return 'Stopped at step ' + (at + 1) + ' of ' + STAGES.length + ': ' + STAGES[at];
+  }
+
   function tileEl(t) {
     const v = VERDICTS[t.verdict] || VERDICTS.failed;
     const tile = el('button', 'tile v-' + t.verdict);
@@ -85,6 +93,7 @@
     body.append(el('div', 'device', t.model || 'unknown model'));
     body.append(el('div', 'serial', 'S/N ' + (t.serial || '(none)')));
     if (t.owner) body.append(el('div', 'owner', 'Owner ' + t.owner));
+    body.append(el('div', 'stage-caption', stageCaption(t)));
     body.append(stagesEl(t));
     body.append(el('div', 'since', 'In this state for ' + ago(t.state_since)));
     if (t.reason) {
@@ -195,6 +204,7 @@
     const c = byId('conn');
     c.className = 'conn ' + (up ? 'conn-up' : 'conn-down');
     c.textContent = text;
+    document.body.classList.toggle('stale', !up);
   }
 
   function handle(m) {
@@ -235,7 +245,7 @@
       if (!handle(m)) ws.close();
     };
     ws.onclose = () => {
-      setConn(false, 'reconnecting… (showing last known state)');
+      setConn(false, '⚠ No connection to benchd — reconnecting; showing the last known state');
       setTimeout(connect, backoffMs);
       backoffMs = Math.min(backoffMs * 2, 10000);
     };
