@@ -7,8 +7,11 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$top"
 bash image/dev/bootstrap.sh
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench
+cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench \
+  kiosk_latency_bench
 echo "== frame decode"
 build/default/bin/frame_decode_bench
 echo "== admission throughput against one benchd"
 build/default/bin/admission_bench "$@"
+echo "== kiosk update latency (benchd -> DOM in headless Chromium) and page weight"
+build/default/bin/kiosk_latency_bench

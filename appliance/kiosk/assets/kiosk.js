@@ -78,7 +78,7 @@
       return 'Step ' + (t.stage + 1) + ' of ' + STAGES.length + ': ' + STAGES[t.stage];
     }
     const at = Math.min(Math.max(t.stopped_at, 0), STAGES.length - 1);
-    return 'Stopped at step ' + (at + 1) + ' of ' + STAGES.length + ': ' + STAGES[at];
+    return 'Did not pass step ' + (at + 1) + ' of ' + STAGES.length + ': ' + STAGES[at];
   }
 
   function tileEl(t) {
