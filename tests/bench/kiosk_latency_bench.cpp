@@ -175,13 +175,21 @@ int main(int argc, char** argv) {
       "window.kioskProbe && window.kioskProbe.snapshots >= 1 && "
       "document.querySelectorAll('.tile').length >= " +
       std::to_string(devices));
-  std::size_t snapshotBytes = 0;
-  for (const auto& e : browser.cdp().events()) {
-    if (e.value("method", "") != "Network.webSocketFrameReceived") continue;
-    std::string payload = e["params"]["response"].value("payloadData", "");
-    if (payload.find("\"type\":\"snapshot\"") != std::string::npos) {
-      snapshotBytes = payload.size();  // the last one is the full bench
+  // The frame may be reported after the DOM shows it: wait for the event itself.
+  auto isFullSnapshot = [devices](const nlohmann::json& e) {
+    if (e.value("method", "") != "Network.webSocketFrameReceived") return false;
+    const std::string payload = e["params"]["response"].value("payloadData", "");
+    if (payload.find("\"type\":\"snapshot\"") == std::string::npos) return false;
+    int keys = 0;
+    for (std::size_t at = payload.find("\"key\":"); at != std::string::npos;
+         at = payload.find("\"key\":", at + 1)) {
+      ++keys;
     }
+    return keys >= devices;
+  };
+  std::size_t snapshotBytes = 0;
+  if (auto e = browser.cdp().waitEvent(isFullSnapshot, std::chrono::seconds(20))) {
+    snapshotBytes = (*e)["params"]["response"].value("payloadData", "").size();
   }
 
   const double p50 = percentile(load.latencies, 0.50);
