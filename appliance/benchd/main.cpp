@@ -22,6 +22,7 @@
 #include "admin/admin_handler.hpp"
 #include "admin/admin_server.hpp"
 #include "benchd/policy_manager.hpp"
+#include "benchd/bench_kiosk.hpp"
 #include "benchd/readiness.hpp"
 #include "config/bench_config.hpp"
 #include "core/log.hpp"
@@ -281,6 +282,22 @@ int main(int argc, char** argv) {
                              });
 
   const auto startedAt = clock.nowUnix();
+  std::unique_ptr<pb::BenchKiosk> kiosk;
+  if (config->kiosk.enabled) {
+    pb::KioskHeader kh{config->benchId,
+                       snapshot->policy.name,
+                       snapshot->hash,
+                       false,
+                       snapshot->policy.riskAcknowledgements,
+                       std::nullopt};
+    kiosk =
+        std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, std::move(kh),
+                                         snapshot->policy.kiosk, **store, clock, log, startedAt);
+    if (auto kp = kiosk->start(sessions); !kp.ok()) {
+      log.error("benchd.kiosk_failed", {{"error", kp.error().message}});
+      return 1;
+    }
+  }
   // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
   // session that a crash interrupted and the next start will fail as retryable.
   auto openInInventory = [&]() -> long {
@@ -335,6 +352,7 @@ int main(int argc, char** argv) {
     hup.cancel();
     provCert.stop();
     if (helloListener) helloListener->stop();
+    if (kiosk) kiosk->stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();
@@ -359,6 +377,7 @@ int main(int argc, char** argv) {
                           {"admin_socket", config->adminSocket},
                           {"pin_file", keys->pinPath},
                           {"pin", keys->pin}};
+  if (kiosk) ready["kiosk_port"] = kiosk->port();
   pb::signalReady(readyFd, ready.dump());
   log.info("benchd.ready", ready);
 

@@ -144,6 +144,51 @@ void readLimits(YamlMapReader& root, BenchConfig& cfg) {
   }
 }
 
+// "http://host[:port]" with a host of letters, digits, '.', '-' or a bracketed IPv6 literal: an
+// origin as a browser sends it, nothing more (no path, no credentials, no wildcard).
+bool isOrigin(std::string_view s) {
+  constexpr std::string_view kScheme = "http://";
+  constexpr std::string_view kSecure = "https://";
+  if (s.size() > 256) return false;
+  if (s.substr(0, kScheme.size()) == kScheme) {
+    s.remove_prefix(kScheme.size());
+  } else if (s.substr(0, kSecure.size()) == kSecure) {
+    s.remove_prefix(kSecure.size());
+  } else {
+    return false;
+  }
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+           c == '[' || c == ']';
+  });
+}
+
+void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
+  const YamlNode* node = root.getMapping("kiosk");
+  if (node == nullptr) return;
+  YamlMapReader r(*node, root.pathOf("kiosk"), root.issues());
+  r.readBool("enabled", cfg.kiosk.enabled);
+  readIp(r, "address", cfg.kiosk.address, Presence::Optional);
+  r.readUnsigned("port", cfg.kiosk.port, 0, 65535);
+  std::vector<std::string> origins;
+  if (r.readStringList("allowed_origins", origins, 16, Presence::Optional, 256)) {
+    for (const auto& o : origins) {
+      if (!isOrigin(o)) {
+        r.report("allowed_origins",
+                 "expected http://host[:port] in lower case, got " + yamlQuote(o));
+      }
+    }
+    cfg.kiosk.allowedOrigins = std::move(origins);
+  }
+  if (const YamlNode* limits = r.getMapping("limits")) {
+    YamlMapReader lr(*limits, r.pathOf("limits"), r.issues());
+    lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
+    lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
+    lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
+  }
+}
+
 std::string where(const YamlMark& m) {
   return "line " + std::to_string(m.line) + ", column " + std::to_string(m.column);
 }
@@ -288,6 +333,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     readLimits(r, cfg);
     readAmtProvisioning(r, cfg);
     readSlots(r, cfg);
+    readKiosk(r, cfg);
     applyDefaults(r, cfg);
   }  // the reader reports unknown top-level keys here
   if (!issues.empty()) return issues.toError("config");

@@ -18,6 +18,20 @@ struct SlotConfig {
   std::string source;  // peer IP that identifies the slot, canonical text form (see README)
 };
 
+// The kiosk display (HTTP + WebSocket, read-only). Loopback by default: exposing it on the
+// provisioning network is a deliberate choice.
+struct KioskConfig {
+  bool enabled = false;                  // kiosk.enabled (opt-in: never a surprise open port)
+  std::string address = "127.0.0.1";     // kiosk.address, IPv4/IPv6 literal
+  std::uint16_t port = 8080;             // kiosk.port; 0 = ephemeral (reported when ready)
+  std::uint32_t maxConnections = 16;     // kiosk.limits.max_connections
+  std::uint32_t maxMessageBytes = 4096;  // kiosk.limits.max_message_bytes (browser -> server)
+  std::uint32_t idleTimeoutMs = 30000;   // kiosk.limits.idle_timeout_ms
+  // kiosk.allowed_origins: extra WebSocket origins ("http://host:port"); the kiosk's own
+  // address (and localhost for a loopback kiosk) is always allowed.
+  std::vector<std::string> allowedOrigins;
+};
+
 struct BenchConfig {
   std::string benchId;                    // bench_id, required, [a-z0-9][a-z0-9-]{0,31}
   std::string stateDir;                   // state_dir, required, absolute, no trailing slash
@@ -44,6 +58,7 @@ struct BenchConfig {
   // amt_provisioning.crl: the internal CA's CRL (PEM or DER), optional.
   std::string amtProvisioningCertificate;
   std::string amtProvisioningCrl;
+  KioskConfig kiosk;                        // kiosk
 };
 
 inline constexpr std::size_t kMaxBenchConfigBytes = 1024 * 1024;

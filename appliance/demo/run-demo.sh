@@ -36,7 +36,9 @@ benchd_pid=$!
 read -r ready <"$state/ready"
 port="$(sed -E 's/.*"agent_port":([0-9]+).*/\1/' <<<"$ready")"
 export PROVBENCH_ADMIN_SOCKET="$state/admin.sock"
+kiosk_port="$(sed -E 's/.*"kiosk_port":([0-9]+).*/\1/' <<<"$ready")"
 echo "   benchd is ready: agents on 127.0.0.1:$port, admin socket $PROVBENCH_ADMIN_SOCKET"
+echo "   kiosk display: http://127.0.0.1:$kiosk_port/ (open it in a browser on this machine)"
 
 step() { echo; echo "\$ $*"; "$@"; }
 

@@ -209,6 +209,7 @@ bool Benchd::start() {
   ::close(ready[0]);
   nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
   if (!j.is_object() || !j.value("ready", false)) return false;
+  ready_ = j;
   port_ = j.value("agent_port", static_cast<std::uint16_t>(0));
   return port_ != 0;
 }

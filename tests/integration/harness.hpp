@@ -114,6 +114,10 @@ class Benchd {
   [[nodiscard]] std::string pinFile() const { return stateDir_ + "/keys/agent.pin"; }
   [[nodiscard]] std::string configPath() const { return stateDir_ + "/bench.yaml"; }
   [[nodiscard]] const std::string& stateDir() const { return stateDir_; }
+  // The --ready-fd line of the last start (agent_port, kiosk_port, …).
+  [[nodiscard]] const nlohmann::json& ready() const { return ready_; }
+  // Changed options apply at the next start().
+  BenchdOptions& options() { return options_; }
   Process* process() { return proc_.get(); }
   // Runs benchctl against this benchd; `json` adds --json and parses stdout into `parsed`.
   RunResult benchctl(std::vector<std::string> args);
@@ -123,6 +127,7 @@ class Benchd {
   std::string stateDir_;
   BenchdOptions options_;
   std::uint16_t port_ = 0;
+  nlohmann::json ready_;
   std::unique_ptr<Process> proc_;
 };
 
