@@ -46,6 +46,27 @@ inline constexpr std::string_view kReEnrollment = "PB-1020";
 inline constexpr std::string_view kUuidMismatch = "PB-1021";
 inline constexpr std::string_view kEkMismatch = "PB-1022";
 inline constexpr std::string_view kSessionActive = "PB-1030";
+// 30xx: TPM attestation (appliance/attest). not_attestable: 300x; failed: the rest.
+inline constexpr std::string_view kTpmAbsent = "PB-3001";
+inline constexpr std::string_view kTpmNotReady = "PB-3002";
+inline constexpr std::string_view kNoEkCertificate = "PB-3003";
+inline constexpr std::string_view kEkUntrusted = "PB-3010";
+inline constexpr std::string_view kEkCertKeyMismatch = "PB-3011";
+inline constexpr std::string_view kEkNotAllowed = "PB-3012";
+inline constexpr std::string_view kAkAttributes = "PB-3020";
+inline constexpr std::string_view kAkNotAllowed = "PB-3021";
+inline constexpr std::string_view kActivationFailed = "PB-3030";
+inline constexpr std::string_view kQuoteSignature = "PB-3040";
+inline constexpr std::string_view kQuoteStructure = "PB-3041";
+inline constexpr std::string_view kQuoteNonce = "PB-3042";
+inline constexpr std::string_view kQuotePcrSelection = "PB-3043";
+inline constexpr std::string_view kQuotePcrDigest = "PB-3044";
+inline constexpr std::string_view kEventLogInvalid = "PB-3050";
+inline constexpr std::string_view kEventLogReplay = "PB-3051";
+inline constexpr std::string_view kSecureBootOff = "PB-3060";
+inline constexpr std::string_view kSecureBootUnknown = "PB-3061";
+inline constexpr std::string_view kGoldenPcrMismatch = "PB-3070";
+inline constexpr std::string_view kNotHardwareBacked = "PB-3080";
 // 90xx: appliance-side conditions
 inline constexpr std::string_view kInterruptedByRestart = "PB-9001";
 inline constexpr std::string_view kInternalError = "PB-9002";
