@@ -65,7 +65,17 @@ constexpr std::array<OptionSpec, 1> kReasonsOptions{{
     {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)"},
 }};
 
-const std::array<CommandSpec, 11> kCommands{{
+constexpr std::array<OptionSpec, 6> kQuoteVerifyOptions{{
+    {"--ak-pub", "", "FILE", true, "AK public: TPM2B_PUBLIC (tpm2_createak -u) or PEM"},
+    {"--msg", "", "FILE", true, "the quoted TPMS_ATTEST (tpm2_quote -m)"},
+    {"--sig", "", "FILE", true, "the TPMT_SIGNATURE (tpm2_quote -s)"},
+    {"--pcrs", "", "FILE", true, "the PCR values (tpm2_quote -o)"},
+    {"--nonce", "", "HEX", true, "the qualifying data the quote must carry"},
+    {"--pcr-list", "", "LIST", false,
+     "requested selection, sha256:0,1,2 (default: the PCR file's)"},
+}};
+
+const std::array<CommandSpec, 13> kCommands{{
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
      "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
@@ -88,9 +98,16 @@ const std::array<CommandSpec, 11> kCommands{{
     {"audit tail", "audit.tail", "", kTailOptions, "Show the newest audit records.", ""},
     {"reasons", "", "", kReasonsOptions, "List the reason codes with their meaning and remedy.",
      "Works offline (no connection to benchd)."},
+    {"quote verify", "", "", kQuoteVerifyOptions,
+     "Verify a TPM quote made by tpm2_quote (offline).",
+     "Checks signature, magic, type, nonce, PCR selection and digest; prints every check.\n"
+     "Exit 0 only when all pass. Works offline (no connection to benchd)."},
+    {"eventlog show", "", "FILE", kNoOptions, "Parse and replay a binary TCG event log (offline).",
+     "FILE is a crypto-agile log (binary_bios_measurements). Works offline."},
 }};
 
-constexpr std::array<std::string_view, 3> kGroups{"device", "registry", "audit"};
+constexpr std::array<std::string_view, 5> kGroups{"device", "registry", "audit", "quote",
+                                                  "eventlog"};
 
 const CommandSpec* findCommand(std::string_view words) {
   for (const auto& c : kCommands) {
@@ -322,6 +339,13 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
                    : !envSocket.empty() ? std::string(envSocket)
                                         : std::string(kDefaultAdminSocket);
 
+  if (cmd->words == "quote verify" || cmd->words == "eventlog show") {
+    inv.action = cmd->words == "quote verify" ? Invocation::Action::QuoteVerify
+                                              : Invocation::Action::EventlogShow;
+    for (const auto& [name, value] : values) inv.offline.emplace_back(name, value);
+    if (!positionals.empty()) inv.file = positionals.front();
+    return inv;
+  }
   if (cmd->wire.empty()) {  // reasons
     inv.action = Invocation::Action::Reasons;
     inv.markdown = values.contains("--markdown");

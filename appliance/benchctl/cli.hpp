@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -16,7 +17,7 @@ inline constexpr std::string_view kDefaultAdminSocket = "/run/provbench/admin.so
 inline constexpr std::string_view kAdminSocketEnv = "PROVBENCH_ADMIN_SOCKET";
 
 struct Invocation {
-  enum class Action { Remote, Reasons, Help, Version };
+  enum class Action { Remote, Reasons, Help, Version, QuoteVerify, EventlogShow };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
@@ -27,6 +28,9 @@ struct Invocation {
   std::string importPath;
   bool markdown = false;  // reasons --markdown
   std::string text;       // Help / Version: what to print
+  // Offline attestation tools (quote verify, eventlog show): option name -> value, and FILE.
+  std::vector<std::pair<std::string, std::string>> offline;
+  std::string file;
 };
 
 struct UsageError {
