@@ -50,8 +50,8 @@ Result<std::string> textField(const json& j, const char* key, bool required) {
 
 std::uint64_t msField(const json& j) {
   auto it = j.find("tpm_ms");
-  if (it == j.end() || !it->is_number_unsigned()) return 0;
-  std::uint64_t v = it->get<std::uint64_t>();
+  if (it == j.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) return 0;
+  auto v = static_cast<std::uint64_t>(it->get<std::int64_t>());
   return v > 3'600'000 ? 3'600'000 : v;  // a report, not a control value: clamp
 }
 
