@@ -70,7 +70,9 @@ for i in $(seq 1 "$n"); do
   nonce="$(cat "q$i/nonce")"
   check "q$i" "$nonce" "q$i/pcrs"
   [[ $rc_ours == 0 && $rc_theirs == 0 ]] && agree_valid=$((agree_valid + 1))
-  check "q$i" "00${nonce:2}" "q$i/pcrs"
+  wrong="00${nonce:2}"
+  [[ "$wrong" == "$nonce" ]] && wrong="ff${nonce:2}"
+  check "q$i" "$wrong" "q$i/pcrs"
   [[ $rc_ours == 1 && $rc_theirs == 1 ]] && agree_nonce=$((agree_nonce + 1))
   check "q$i" "$nonce" "q$i/pcrs.forged"
   [[ $rc_ours == 1 && $rc_theirs == 0 ]] && we_reject_they_accept=$((we_reject_they_accept + 1))
