@@ -82,7 +82,18 @@ constexpr std::array<OptionSpec, 2> kCheckOptions{{
     {"--facts", "", "FILE", true, "a facts file (bench-agent --dump-facts)"},
 }};
 
-const std::array<CommandSpec, 19> kCommands{{
+constexpr std::array<OptionSpec, 6> kQuoteVerifyOptions{{
+    {"--ak-pub", "", "FILE", true, "AK public: TPM2B_PUBLIC (tpm2_createak -u) or PEM"},
+    {"--msg", "", "FILE", true, "the quoted TPMS_ATTEST (tpm2_quote -m)"},
+    {"--sig", "", "FILE", true, "the TPMT_SIGNATURE (tpm2_quote -s)"},
+    {"--pcrs", "", "FILE", true, "the PCR values (tpm2_quote -o)"},
+    {"--nonce", "", "HEX", true, "the qualifying data the quote must carry"},
+    {"--pcr-list", "", "LIST", false,
+     "requested selection, sha256:0,1,2 (default: the PCR file's)"},
+}};
+
+const std::array<CommandSpec, 21> kCommands{{
+
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
      "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
@@ -130,9 +141,16 @@ const std::array<CommandSpec, 19> kCommands{{
      "Works offline (no connection to benchd), so a policy can be tried on real devices' facts\n"
      "before it is loaded. Exits 0 when every check passes (warnings allowed), 1 when one fails\n"
      "or lacks data, 4 when the policy or the facts file is invalid."},
+    {"quote verify", "", "", kQuoteVerifyOptions,
+     "Verify a TPM quote made by tpm2_quote (offline).",
+     "Checks signature, magic, type, nonce, PCR selection and digest; prints every check.\n"
+     "Exit 0 only when all pass. Works offline (no connection to benchd)."},
+    {"eventlog show", "", "FILE", kNoOptions, "Parse and replay a binary TCG event log (offline).",
+     "FILE is a crypto-agile log (binary_bios_measurements). Works offline."},
 }};
 
-constexpr std::array<std::string_view, 4> kGroups{"device", "registry", "audit", "policy"};
+constexpr std::array<std::string_view, 6> kGroups{"device", "registry", "audit",
+                                                  "policy", "quote",    "eventlog"};
 
 const CommandSpec* findCommand(std::string_view words) {
   for (const auto& c : kCommands) {
@@ -366,6 +384,13 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
                    : !envSocket.empty() ? std::string(envSocket)
                                         : std::string(kDefaultAdminSocket);
 
+  if (cmd->words == "quote verify" || cmd->words == "eventlog show") {
+    inv.action = cmd->words == "quote verify" ? Invocation::Action::QuoteVerify
+                                              : Invocation::Action::EventlogShow;
+    for (const auto& [name, value] : values) inv.offline.emplace_back(name, value);
+    if (!positionals.empty()) inv.file = positionals.front();
+    return inv;
+  }
   if (cmd->words == "check") {
     inv.action = Invocation::Action::Check;
     inv.policyPath = values.at("--policy");

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -16,7 +17,16 @@ inline constexpr std::string_view kDefaultAdminSocket = "/run/provbench/admin.so
 inline constexpr std::string_view kAdminSocketEnv = "PROVBENCH_ADMIN_SOCKET";
 
 struct Invocation {
-  enum class Action { Remote, Reasons, PolicyTool, Check, Help, Version };
+  enum class Action {
+    Remote,
+    Reasons,
+    PolicyTool,
+    Check,
+    Help,
+    Version,
+    QuoteVerify,
+    EventlogShow
+  };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
@@ -30,12 +40,14 @@ struct Invocation {
   std::string signaturePath;
   // PolicyTool (offline): "validate", "template", "schema", "keygen" or "sign", and its inputs.
   std::string policyTool;
-  std::string file;     // validate / sign: the policy file
-  std::string keyPath;  // sign --key
-  std::string outPath;  // keygen --out DIR, sign --out FILE (default FILE.sig)
+  std::string file;        // validate / sign: the policy file
+  std::string keyPath;     // sign --key
+  std::string outPath;     // keygen --out DIR, sign --out FILE (default FILE.sig)
   std::string policyPath;  // check --policy
   std::string factsPath;   // check --facts
-  std::string text;     // Help / Version: what to print
+  std::string text;        // Help / Version: what to print
+  // Offline attestation tools (quote verify, eventlog show): option name -> value; FILE is `file`.
+  std::vector<std::pair<std::string, std::string>> offline;
 };
 
 struct UsageError {

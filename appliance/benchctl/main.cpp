@@ -13,6 +13,7 @@
 
 #include "admin/admin_client.hpp"
 #include "admin/admin_protocol.hpp"
+#include "attest/offline.hpp"
 #include "benchctl/check_command.hpp"
 #include "benchctl/cli.hpp"
 #include "benchctl/policy_tools.hpp"
@@ -85,6 +86,50 @@ int runRemote(pb::Invocation& inv) {
   return code;
 }
 
+std::string optionValue(const pb::Invocation& inv, std::string_view name) {
+  for (const auto& [k, v] : inv.offline) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+bool readInput(const std::string& path, pb::Bytes& out) {
+  // Quote files are a few KiB; event logs stay under the parser's own bound.
+  auto content = pb::readFileBounded(path, 16 * 1024 * 1024);
+  if (!content) {
+    std::cerr << "benchctl: cannot read " << pb::sanitizeForTerminal(path) << ": "
+              << pb::sanitizeForTerminal(content.error().message) << "\n";
+    return false;
+  }
+  out.assign(content->begin(), content->end());
+  return true;
+}
+
+int runQuoteVerify(const pb::Invocation& inv) {
+  pb::attest::QuoteVerifyFiles files;
+  if (!readInput(optionValue(inv, "--ak-pub"), files.akPub) ||
+      !readInput(optionValue(inv, "--msg"), files.msg) ||
+      !readInput(optionValue(inv, "--sig"), files.sig) ||
+      !readInput(optionValue(inv, "--pcrs"), files.pcrs)) {
+    return kExitFailed;
+  }
+  files.nonceHex = optionValue(inv, "--nonce");
+  files.pcrList = optionValue(inv, "--pcr-list");
+  bool passed = false;
+  std::cout << dumpJson(pb::attest::quoteVerifyJson(files, passed));
+  return passed ? kExitOk : kExitFailed;
+}
+
+int runEventlogShow(const pb::Invocation& inv) {
+  pb::Bytes log;
+  if (!readInput(inv.file, log)) return kExitFailed;
+  bool ok = false;
+  auto report = pb::attest::eventLogJson(log, ok);
+  // The text holds only hex, numbers and fixed event-type names: nothing from the log verbatim.
+  std::cout << (inv.json ? dumpJson(report) : pb::attest::eventLogText(report));
+  return ok ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +165,10 @@ int main(int argc, char** argv) {
     }
     case pb::Invocation::Action::Remote:
       return runRemote(inv);
+    case pb::Invocation::Action::QuoteVerify:
+      return runQuoteVerify(inv);
+    case pb::Invocation::Action::EventlogShow:
+      return runEventlogShow(inv);
   }
   return kExitUsage;
 }

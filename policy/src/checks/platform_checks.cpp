@@ -14,14 +14,14 @@ CheckResult checkSecureBoot(const Policy& policy, const DeviceFacts& facts) {
   const bool on = *facts.firmware->secureBoot;
   const std::optional<bool> setup = facts.firmware->setupMode;
   if (!policy.tpm.requireSecureBoot) {
-    if (!on) return warn(id, reason::kSecureBootOff, "Secure Boot is off (the policy accepts it)");
+    if (!on) return warn(id, reason::kFirmwareSecureBootOff, "Secure Boot is off (the policy accepts it)");
     if (setup.value_or(true)) {
       return warn(id, reason::kSecureBootSetupMode,
                   "Secure Boot may be in Setup Mode (the policy accepts it)");
     }
     return pass(id, "Secure Boot is on");
   }
-  if (!on) return fail(id, reason::kSecureBootOff, "Secure Boot is off");
+  if (!on) return fail(id, reason::kFirmwareSecureBootOff, "Secure Boot is off");
   if (!setup) return missing(id, "the device did not report whether Secure Boot is in Setup Mode");
   if (*setup) {
     return fail(id, reason::kSecureBootSetupMode,
@@ -34,15 +34,15 @@ CheckResult checkTpmPresent(const Policy& policy, const DeviceFacts& facts) {
   const auto id = check_id::kTpmPresent;
   const bool noTpmAllowed = policy.tpm.noTpm == NoTpmAction::Allow;
   auto absent = [&](std::string msg) {
-    if (noTpmAllowed) return warn(id, reason::kTpmNotReady, msg + " (the policy accepts it)");
-    return fail(id, reason::kTpmNotReady, std::move(msg));
+    if (noTpmAllowed) return warn(id, reason::kPlatformTpmNotReady, msg + " (the policy accepts it)");
+    return fail(id, reason::kPlatformTpmNotReady, std::move(msg));
   };
   if (facts.tpm) {
     const TpmFacts& t = *facts.tpm;
     if (!t.present) return absent("The device has no TPM");
     if (t.readiness.empty()) return missing(id, "the device did not report its TPM's readiness");
     if (t.readiness != "ready") {
-      return fail(id, reason::kTpmNotReady, "The TPM is not ready (" + t.readiness + ")");
+      return fail(id, reason::kPlatformTpmNotReady, "The TPM is not ready (" + t.readiness + ")");
     }
     return pass(id, "TPM present and ready");
   }
@@ -53,7 +53,7 @@ CheckResult checkTpmPresent(const Policy& policy, const DeviceFacts& facts) {
   const std::string& version = facts.firmware->tpmVersion;
   if (version.empty()) return missing(id, "the device did not report its TPM version");
   if (version != "2" && version != "2.0") {
-    return fail(id, reason::kTpmNotReady,
+    return fail(id, reason::kPlatformTpmNotReady,
                 "The TPM is version " + version + "; attestation needs TPM 2.0");
   }
   // The device's own sysfs says present; readiness is what attestation proves next.

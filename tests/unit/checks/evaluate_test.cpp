@@ -367,7 +367,7 @@ TEST(FirmwareSecureBoot, PassFailWarnMissing) {
   using check_id::kFirmwareSecureBoot;
   expectOutcome(
       evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->secureBoot = false; }),
-      CheckOutcome::Fail, reason::kSecureBootOff);
+      CheckOutcome::Fail, reason::kFirmwareSecureBootOff);
   expectOutcome(
       evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->setupMode = true; }),
       CheckOutcome::Fail, reason::kSecureBootSetupMode);
@@ -376,7 +376,7 @@ TEST(FirmwareSecureBoot, PassFailWarnMissing) {
                           p.tpm.requireSecureBoot = false;
                           f.firmware->secureBoot = false;
                         }),
-                CheckOutcome::Warn, reason::kSecureBootOff);
+                CheckOutcome::Warn, reason::kFirmwareSecureBootOff);
   expectOutcome(
       evalOne(kFirmwareSecureBoot, [](Policy&, DeviceFacts& f) { f.firmware->setupMode.reset(); }),
       CheckOutcome::MissingData, reason::kCheckMissingData);
@@ -388,16 +388,16 @@ TEST(TpmPresent, PassFailWarnMissing) {
   using check_id::kTpmPresent;
   expectOutcome(
       evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent = false; }),
-      CheckOutcome::Fail, reason::kTpmNotReady);
+      CheckOutcome::Fail, reason::kPlatformTpmNotReady);
   expectOutcome(evalOne(kTpmPresent,
                         [](Policy& p, DeviceFacts& f) {
                           p.tpm.noTpm = NoTpmAction::Allow;
                           f.firmware->tpmPresent = false;
                         }),
-                CheckOutcome::Warn, reason::kTpmNotReady);
+                CheckOutcome::Warn, reason::kPlatformTpmNotReady);
   expectOutcome(
       evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmVersion = "1.2"; }),
-      CheckOutcome::Fail, reason::kTpmNotReady);
+      CheckOutcome::Fail, reason::kPlatformTpmNotReady);
   expectOutcome(
       evalOne(kTpmPresent, [](Policy&, DeviceFacts& f) { f.firmware->tpmPresent.reset(); }),
       CheckOutcome::MissingData, reason::kCheckMissingData);
@@ -412,7 +412,7 @@ TEST(TpmPresent, PassFailWarnMissing) {
   };
   expectOutcome(evalOne(kTpmPresent, verifier("ready")), CheckOutcome::Pass, "");
   expectOutcome(evalOne(kTpmPresent, verifier("lockout")), CheckOutcome::Fail,
-                reason::kTpmNotReady);
+                reason::kPlatformTpmNotReady);
   expectOutcome(evalOne(kTpmPresent, verifier("")), CheckOutcome::MissingData,
                 reason::kCheckMissingData);
 }

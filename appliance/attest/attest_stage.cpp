@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "attest/attest_stage.hpp"
+
+#include "attest/attest_messages.hpp"
+#include "attest/verifier.hpp"
+#include "core/reasons.hpp"
+#include "protocol/messages.hpp"
+#include "session/policy_snapshot.hpp"
+
+namespace pb::attest {
+
+namespace {
+
+nlohmann::json checksJson(const CheckResults& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : checks) {
+    out.push_back(nlohmann::json{{"id", c.id},
+                                 {"outcome", std::string(toString(c.outcome))},
+                                 {"code", c.code},
+                                 {"message", c.message},
+                                 {"remediation", c.remediation}});
+  }
+  return out;
+}
+
+StageOutcome toOutcome(const AttestResult& r, std::string_view deviceBoundEk,
+                       std::string_view registeredEk) {
+  StageOutcome out;
+  out.details = nlohmann::json{
+      {"checks", checksJson(r.checks)},      {"tpm_ms", r.tpmMs},
+      {"ek_sha256", r.facts.ekSha256},       {"ek_algorithm", r.facts.ekAlgorithm},
+      {"ak_algorithm", r.facts.akAlgorithm}, {"hardware_backed", r.facts.hardwareBacked}};
+  switch (r.outcome) {
+    case AttestOutcome::Attested:
+      // The EK is the identity: it must agree with the register and with any earlier binding.
+      if ((!registeredEk.empty() && registeredEk != r.facts.ekSha256) ||
+          (!deviceBoundEk.empty() && deviceBoundEk != r.facts.ekSha256)) {
+        out.to = DeviceState::Quarantined;
+        out.code = std::string(reason::kEkMismatch);
+        return out;
+      }
+      out.to = DeviceState::Attested;
+      out.bindEkSha256 = r.facts.ekSha256;
+      return out;
+    case AttestOutcome::NotAttestable:
+      out.to = DeviceState::NotAttestable;
+      out.code = r.code;
+      return out;
+    default:
+      out.to = DeviceState::Failed;
+      out.code = r.code.empty() ? std::string(reason::kInternalError) : r.code;
+      // Transport trouble is worth a retry; a verification failure is not.
+      out.retryable = out.code == reason::kTimeout || out.code == reason::kPeerClosed;
+      return out;
+  }
+}
+
+}  // namespace
+
+boost::asio::awaitable<StageOutcome> AttestStage::run(StageContext& ctx) {
+  const TpmPolicy& policy = ctx.policy.policy.tpm;
+  NonceStore nonces(ctx.clock, policy.nonceLifetimeSeconds);
+  std::string registeredEk = ctx.device ? ctx.device->registry.ekSha256 : std::string{};
+  std::string boundEk = ctx.device ? ctx.device->boundEkSha256 : std::string{};
+  Verifier v(policy, trust_, ctx.clock, nonces,
+             registeredEk.empty() ? std::nullopt : std::optional<std::string>(registeredEk),
+             ctx.facts.model);
+
+  // Sends `frame`; on failure ends the verification with the transport's code.
+  auto send = [&](nlohmann::json frame) -> boost::asio::awaitable<bool> {
+    Status s = co_await ctx.agent.writeFrame(frame, ctx.ioTimeout);
+    if (!s) v.fail(s.error().code, "cannot send to the agent");
+    co_return s.ok();
+  };
+  // Reads the next frame; a transport error or an `error` frame from the agent ends it.
+  auto receive = [&]() -> boost::asio::awaitable<std::optional<nlohmann::json>> {
+    auto frame = co_await ctx.agent.readFrame(ctx.ioTimeout);
+    if (!frame) {
+      v.fail(frame.error().code, "no answer from the agent");
+      co_return std::nullopt;
+    }
+    if (messageType(*frame) == pb::msg::kError) {
+      v.fail(reason::kUnexpectedMessage, "the agent reported an error during attestation");
+      co_return std::nullopt;
+    }
+    co_return std::move(*frame);
+  };
+  // A malformed or unexpected frame: tell the agent, end failed.
+  auto reject = [&](const Error& e) -> boost::asio::awaitable<void> {
+    nlohmann::json err = ErrorFrame{e.code, e.message}.toJson();
+    co_await ctx.agent.writeFrame(err, ctx.ioTimeout);
+    v.fail(e.code, e.message);
+  };
+
+  ctx.log.info("attest.start", {{"session", ctx.session.id}});
+  if (co_await send(v.startFrame())) {
+    if (auto frame = co_await receive()) {
+      if (auto keys = parseAttestKeys(*frame); !keys) {
+        co_await reject(keys.error());
+      } else {
+        v.verifyKeys(keys.value());
+      }
+    }
+  }
+  if (v.result().outcome == AttestOutcome::Pending) {
+    auto cred = v.makeChallenge();
+    if (cred && co_await send(attestChallengeJson(cred.value()))) {
+      if (auto frame = co_await receive()) {
+        if (auto act = parseAttestActivated(*frame); !act) {
+          co_await reject(act.error());
+        } else {
+          v.checkActivation(act.value());
+        }
+      }
+    }
+  }
+  if (v.result().outcome == AttestOutcome::Pending) {
+    auto req = v.makeQuoteRequest();
+    if (req && co_await send(quoteRequestJson(req.value()))) {
+      if (auto frame = co_await receive()) {
+        if (auto q = parseQuote(*frame); !q) {
+          co_await reject(q.error());
+        } else {
+          v.verifyQuote(q.value());
+        }
+      }
+    }
+  }
+  v.fail(reason::kInternalError, "attestation did not conclude");  // no-op once concluded
+  const AttestResult& r = v.result();
+  ctx.log.info("attest.result", {{"session", ctx.session.id},
+                                 {"outcome", std::string(toString(r.outcome))},
+                                 {"code", r.code},
+                                 {"tpm_ms", r.tpmMs}});
+  co_return toOutcome(r, boundEk, registeredEk);
+}
+
+}  // namespace pb::attest
