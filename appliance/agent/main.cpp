@@ -13,10 +13,13 @@
 #include "agent/agent_session.hpp"
 #include "agent/attest_responder.hpp"
 #include "agent/facts_collector.hpp"
+#include "agent/facts_responder.hpp"
+#include "core/files.hpp"
 #include "mei/mei_transport.hpp"
 #include "mei/unix_socket_transport.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
+#include "policy/device_facts_json.hpp"
 #include "sysfs/identity_reader.hpp"
 
 namespace {
@@ -34,6 +37,8 @@ Options:
   --mei                  read AMT through /dev/mei0..3 (the default)
   --amt-socket PATH      read AMT from an AMT firmware simulator on this Unix socket instead
   --no-amt               do not read AMT at all
+  --dump-facts FILE      write the firmware and AMT facts as JSON to FILE and exit (no appliance
+                         needed; `benchctl check --policy P --facts FILE` evaluates them offline)
   --tcti TCTI            the TPM to attest with (default device:/dev/tpmrm0; simulation:
                          swtpm:host=127.0.0.1,port=P); never tpm2-tss's implicit default
   --event-log PATH       measured-boot event log (default
@@ -67,12 +72,28 @@ bool splitHostPort(const std::string& s, std::string& host, std::uint16_t& port)
   return true;
 }
 
+enum class AmtSource { Mei, Socket, None };
+
+// nullptr for --no-amt: the collector then reports AMT as not read.
+std::unique_ptr<pb::AmtTransport> makeAmtTransport(AmtSource source, const std::string& socket) {
+  if (source == AmtSource::Mei) {
+    return std::make_unique<pb::MeiTransport>(pb::MeiOptions{}, pb::makeSystemMeiSyscalls());
+  }
+  if (source == AmtSource::Socket) {
+    pb::UnixSocketOptions so;
+    so.path = socket;
+    return std::make_unique<pb::UnixSocketTransport>(so);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   pb::AgentOptions opt;
   std::string appliance, pinFile, root = "/";
-  enum class AmtSource { Mei, Socket, None } amtSource = AmtSource::Mei;
+  AmtSource amtSource = AmtSource::Mei;
+  std::string dumpFacts;
   std::string amtSocket;
   bool json = false, quiet = false;
   pb::AttestResponderOptions attestOptions;
@@ -83,6 +104,7 @@ int main(int argc, char** argv) {
                                  {"mei", no_argument, nullptr, 'M'},
                                  {"amt-socket", required_argument, nullptr, 'S'},
                                  {"no-amt", no_argument, nullptr, 'N'},
+                                 {"dump-facts", required_argument, nullptr, 'D'},
                                  {"tcti", required_argument, nullptr, 'T'},
                                  {"event-log", required_argument, nullptr, 'e'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
@@ -118,6 +140,9 @@ int main(int argc, char** argv) {
         case 'N':
           amtSource = AmtSource::None;
           break;
+        case 'D':
+          dumpFacts = optarg;
+          break;
         case 'T':
           attestOptions.tcti = optarg;
           break;
@@ -151,6 +176,16 @@ int main(int argc, char** argv) {
     std::cerr << "bench-agent: a numeric option has a bad value\n" << kUsage;
     return pb::agent_exit::kUsage;
   }
+  if (optind == argc && !dumpFacts.empty()) {
+    std::unique_ptr<pb::AmtTransport> amt = makeAmtTransport(amtSource, amtSocket);
+    const pb::DeviceFacts collected = pb::collectFacts(root, amt.get());
+    if (pb::Status st = pb::writeFileAtomic(dumpFacts, pb::toJson(collected).dump(2) + "\n", 0644);
+        !st.ok()) {
+      std::cerr << "bench-agent: " << st.error().message << "\n";
+      return pb::agent_exit::kUsage;
+    }
+    return 0;
+  }
   if (optind != argc || appliance.empty() || pinFile.empty() ||
       !splitHostPort(appliance, opt.host, opt.port)) {
     std::cerr << "bench-agent: --appliance HOST:PORT and --pin FILE are required\n\n" << kUsage;
@@ -175,16 +210,8 @@ int main(int argc, char** argv) {
     if (!quiet) std::cerr << "bench-agent: " << line << "\n";
   };
   // Firmware and AMT facts, read in band exactly as on real hardware (the transport is the only
-  // difference between a device and provbench-sim). Sending them to the appliance is wired by
-  // the facts message (issue 4, appliance side); until then they are summarised locally.
-  std::unique_ptr<pb::AmtTransport> amt;
-  if (amtSource == AmtSource::Mei) {
-    amt = std::make_unique<pb::MeiTransport>(pb::MeiOptions{}, pb::makeSystemMeiSyscalls());
-  } else if (amtSource == AmtSource::Socket) {
-    pb::UnixSocketOptions so;
-    so.path = amtSocket;
-    amt = std::make_unique<pb::UnixSocketTransport>(so);
-  }
+  // difference between a device and provbench-sim); the checks stage asks for them.
+  std::unique_ptr<pb::AmtTransport> amt = makeAmtTransport(amtSource, amtSocket);
   const pb::DeviceFacts deviceFacts = pb::collectFacts(root, amt.get());
   amt.reset();  // release the AMTHI client: LMS or the next tool may need it
   if (deviceFacts.amt) {
@@ -210,7 +237,9 @@ int main(int argc, char** argv) {
     if (!quiet) std::cerr << "bench-agent: " << line << "\n";
   };
   auto attest = std::make_shared<pb::AttestResponder>(attestOptions);
-  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress, {attest});
+  auto factsResponder = std::make_shared<pb::FactsResponder>(deviceFacts);
+  pb::AgentSession session(io.get_executor(), *tls, opt, *facts, progress,
+                           {factsResponder, attest});
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {

@@ -57,12 +57,37 @@ StageOutcome toOutcome(const AttestResult& r, std::string_view deviceBoundEk,
 
 }  // namespace
 
+const EkTrustStore* AttestStage::trustFor(const PolicySnapshot& snapshot, std::string& error) {
+  if (fixed_ != nullptr) return fixed_;
+  if (cached_ && cachedPolicyHash_ == snapshot.hash) return &*cached_;
+  const TpmPolicy& tpm = snapshot.policy.tpm;
+  Result<EkTrustStore> loaded =
+      EkTrustStore::load(tpm.manufacturerRootsDir, tpm.manufacturerIntermediatesDir);
+  if (!loaded) {
+    error = loaded.error().message;
+    return nullptr;
+  }
+  cached_ = std::move(*loaded);
+  cachedPolicyHash_ = snapshot.hash;
+  return &*cached_;
+}
+
 boost::asio::awaitable<StageOutcome> AttestStage::run(StageContext& ctx) {
   const TpmPolicy& policy = ctx.policy.policy.tpm;
+  std::string trustError;
+  const EkTrustStore* trust = trustFor(ctx.policy, trustError);
+  if (trust == nullptr) {
+    // Without manufacturer roots nothing can be trusted: fail closed, and say it is the policy.
+    StageOutcome out;
+    out.to = DeviceState::Failed;
+    out.code = std::string(reason::kPolicyIncomplete);
+    out.details["detail"] = "tpm.manufacturer_roots: " + trustError;
+    co_return out;
+  }
   NonceStore nonces(ctx.clock, policy.nonceLifetimeSeconds);
   std::string registeredEk = ctx.device ? ctx.device->registry.ekSha256 : std::string{};
   std::string boundEk = ctx.device ? ctx.device->boundEkSha256 : std::string{};
-  Verifier v(policy, trust_, ctx.clock, nonces,
+  Verifier v(policy, *trust, ctx.clock, nonces,
              registeredEk.empty() ? std::nullopt : std::optional<std::string>(registeredEk),
              ctx.facts.model);
 

@@ -4,24 +4,35 @@
 // when the attested EK contradicts the asset register or the EK already bound to the device).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <utility>  // before boost/asio on Boost 1.74
 
 #include "attest/ek_cert.hpp"
+#include "session/policy_snapshot.hpp"
 #include "session/stage.hpp"
 
 namespace pb::attest {
 
 class AttestStage final : public Stage {
  public:
-  // trust: the policy's TPM manufacturer roots and intermediates (loaded by main).
-  explicit AttestStage(const EkTrustStore& trust) : trust_(trust) {}
+  // trust: fixed TPM manufacturer roots and intermediates (tests).
+  explicit AttestStage(const EkTrustStore& trust) : fixed_(&trust) {}
+  // benchd: the roots and intermediates named by each session's own policy snapshot, loaded once
+  // per policy (a `policy load` or SIGHUP re-reads the directories).
+  AttestStage() = default;
 
   [[nodiscard]] std::string_view name() const override { return "attest"; }
   [[nodiscard]] DeviceState successState() const override { return DeviceState::Attested; }
   boost::asio::awaitable<StageOutcome> run(StageContext& ctx) override;
 
  private:
-  const EkTrustStore& trust_;
+  // The trust store for this session's policy; nullptr (and `error`) when its roots are unusable.
+  const EkTrustStore* trustFor(const PolicySnapshot& policy, std::string& error);
+
+  const EkTrustStore* fixed_ = nullptr;
+  std::string cachedPolicyHash_;
+  std::optional<EkTrustStore> cached_;
 };
 
 }  // namespace pb::attest

@@ -21,19 +21,21 @@
 
 #include "admin/admin_handler.hpp"
 #include "admin/admin_server.hpp"
-#include "benchd/policy_manager.hpp"
+#include "attest/attest_stage.hpp"
 #include "benchd/bench_kiosk.hpp"
+#include "benchd/policy_manager.hpp"
 #include "benchd/readiness.hpp"
+#include "checks/checks_stage.hpp"
+#include "checks/hello_recorder.hpp"
 #include "config/bench_config.hpp"
 #include "core/log.hpp"
 #include "core/reasons.hpp"
 #include "keys/appliance_keys.hpp"
+#include "net/hello_listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_listener.hpp"
 #include "policy/policy.hpp"
 #include "provcert/provcert_monitor.hpp"
-#include "checks/hello_recorder.hpp"
-#include "net/hello_listener.hpp"
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
 
@@ -213,7 +215,13 @@ int main(int argc, char** argv) {
     auto it = slotBySource.find(pb::canonicalIpAddress(peer));
     return it == slotBySource.end() ? std::string() : it->second;
   };
-  pb::SessionManager sessions(**store, clock, log, sopt, snapshot, {});
+  // The stages after admission, in order; each reads the rules from the session's own snapshot.
+  std::vector<std::unique_ptr<pb::Stage>> stages;
+  for (const auto& name : config->stages) {
+    if (name == "checks") stages.push_back(std::make_unique<pb::ChecksStage>(**store));
+    if (name == "attest") stages.push_back(std::make_unique<pb::attest::AttestStage>());
+  }
+  pb::SessionManager sessions(**store, clock, log, sopt, snapshot, std::move(stages));
 
   // The bench's AMT provisioning certificate: judged now and daily; every change of verdict is
   // audited (the log has each evaluation).
@@ -318,6 +326,7 @@ int main(int argc, char** argv) {
         {"sessions_open", sessions.liveSessions()},
         {"sessions_open_in_inventory", openInInventory()},
         {"agent_port", *port},
+        {"stages", config->stages},
         {"amt_provisioning_certificate", pb::toJson(provCert.status())}};
   };
   pb::StoreAdminHandlerOptions hopt;

@@ -164,6 +164,29 @@ bool isOrigin(std::string_view s) {
   });
 }
 
+// The stages run after admission, in the fixed order checks -> attest (a later stage relies on the
+// earlier one having passed, so the order is not configurable, only which ones run).
+void readStages(YamlMapReader& r, BenchConfig& cfg) {
+  std::vector<std::string> listed;
+  if (!r.readStringList("stages", listed, 8, Presence::Optional, 32)) return;
+  for (const auto& s : listed) {
+    if (s != "checks" && s != "attest") {
+      r.report("stages", "unknown stage " + yamlQuote(s) + " (expected checks, attest)");
+      return;
+    }
+  }
+  std::vector<std::string> ordered;
+  for (const char* known : {"checks", "attest"}) {
+    const auto n = std::count(listed.begin(), listed.end(), known);
+    if (n > 1) {
+      r.report("stages", std::string("stage ") + known + " listed twice");
+      return;
+    }
+    if (n == 1) ordered.emplace_back(known);
+  }
+  cfg.stages = std::move(ordered);
+}
+
 void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
   const YamlNode* node = root.getMapping("kiosk");
   if (node == nullptr) return;
@@ -334,6 +357,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     readAmtProvisioning(r, cfg);
     readSlots(r, cfg);
     readKiosk(r, cfg);
+    readStages(r, cfg);
     applyDefaults(r, cfg);
   }  // the reader reports unknown top-level keys here
   if (!issues.empty()) return issues.toError("config");

@@ -58,7 +58,10 @@ struct BenchConfig {
   // amt_provisioning.crl: the internal CA's CRL (PEM or DER), optional.
   std::string amtProvisioningCertificate;
   std::string amtProvisioningCrl;
-  KioskConfig kiosk;                        // kiosk
+  KioskConfig kiosk;  // kiosk
+  // stages: what runs after admission, in this order. The default is every built stage; a bench
+  // that lists fewer is saying so in its signed-off configuration, and `benchctl status` shows it.
+  std::vector<std::string> stages{"checks", "attest"};
 };
 
 inline constexpr std::size_t kMaxBenchConfigBytes = 1024 * 1024;

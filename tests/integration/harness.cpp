@@ -185,6 +185,7 @@ bool Benchd::start() {
       << "agent_listener:\n  address: 127.0.0.1\n  port: " << (port_ != 0 ? port_ : options_.port)
       << "\n"
       << "admin:\n  socket: " << adminSocket() << "\n"
+      << "stages: " << options_.stagesYaml << "\n"
       << "limits:\n"
       << options_.limitsYaml;
   if (!options_.policyYaml.empty()) {

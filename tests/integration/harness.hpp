@@ -97,6 +97,9 @@ struct BenchdOptions {
   std::string extraConfig;  // appended to bench.yaml (top-level keys)
   std::string limitsYaml = "  io_timeout_ms: 5000\n  handshake_timeout_ms: 2000\n";
   std::string policyYaml;  // written to policy.yaml and referenced when non-empty
+  // bench.yaml `stages:`. Tests of admission run none (devices end identified); the stage tests
+  // and the demo run "[checks, attest]".
+  std::string stagesYaml = "[]";
 };
 
 // A real benchd process with its own state directory.
