@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "sim/boot_events.hpp"
 #include "sim/fleet.hpp"
 #include "sim/sim_runner.hpp"
 
@@ -30,6 +31,10 @@ Options:
   --timeout-ms N         agent I/O timeout (default 30000)
   --amt-hello HOST:PORT  AMT simulators with remote configuration on and no hello.target of
                          their own send their hello packets (UDP) here
+  --tpm-roots DIR        where the simulated TPM manufacturer's root and intermediate PEMs go
+                         (point the policy's tpm.manufacturer_roots here; default WORKDIR/tpm-roots)
+  --golden-pcrs          print the PCR values of a healthy simulated device as policy YAML
+                         (tpm.golden_pcrs) and exit
   --json                 print the results as JSON
   -h, --help             this text
 
@@ -43,6 +48,7 @@ int main(int argc, char** argv) {
   std::string fleetFile;
   std::set<std::string> only;
   bool json = false;
+  bool printGolden = false;
   static const option kLong[] = {{"fleet", required_argument, nullptr, 'f'},
                                  {"appliance", required_argument, nullptr, 'a'},
                                  {"pin", required_argument, nullptr, 'p'},
@@ -52,6 +58,8 @@ int main(int argc, char** argv) {
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"json", no_argument, nullptr, 'j'},
                                  {"amt-hello", required_argument, nullptr, 'H'},
+                                 {"tpm-roots", required_argument, nullptr, 'R'},
+                                 {"golden-pcrs", no_argument, nullptr, 'G'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   int c = 0;
@@ -84,6 +92,12 @@ int main(int argc, char** argv) {
       case 'H':
         opt.amtHelloTarget = optarg;
         break;
+      case 'R':
+        opt.tpmRootsDir = optarg;
+        break;
+      case 'G':
+        printGolden = true;
+        break;
       case 'h':
         std::cout << kUsage;
         return 0;
@@ -92,6 +106,15 @@ int main(int argc, char** argv) {
         return 2;
     }
   }
+  if (printGolden) {
+    std::cout << "golden_pcrs:\n  - model: <the simulated model>\n    pcrs:\n";
+    for (const auto& [pcr, value] : pb::simGoldenPcrs()) {
+      std::cout << "      " << pcr << ": \"" << value << "\"\n";
+    }
+    return 0;
+  }
+  // Every simulated device boots the same measured UEFI boot, shaped by its tpm: switches.
+  opt.bootEvents = pb::simBootEvents;
   if (optind != argc || fleetFile.empty() || opt.appliance.empty() || opt.pinFile.empty() ||
       opt.timeoutMs <= 0) {
     std::cerr << "provbench-sim: --fleet, --appliance and --pin are required\n\n" << kUsage;

@@ -13,6 +13,9 @@
 #include <getopt.h>
 
 #include "agent/agent_session.hpp"
+#include "agent/facts_collector.hpp"
+#include "agent/facts_responder.hpp"
+#include "mei/unix_socket_transport.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
 #include "sim/tampering_responder.hpp"
@@ -25,7 +28,8 @@ constexpr const char* kUsage =
 
 bench-agent for simulated devices that misbehave during attestation (test-only).
 
-Options (as bench-agent): --root DIR, --bind ADDR, --timeout-ms N, --event-log PATH, --json
+Options (as bench-agent): --root DIR, --bind ADDR, --timeout-ms N, --event-log PATH,
+  --amt-socket PATH, --json
   --tamper LIST   comma-separated: replay_quote, wrong_nonce, ak_unrestricted,
                   narrow_pcr_selection
 Exit status: as bench-agent.
@@ -50,7 +54,7 @@ bool splitHostPort(const std::string& s, std::string& host, std::uint16_t& port)
 int main(int argc, char** argv) {
   pb::AgentOptions opt;
   pb::AttestResponderOptions attestOptions;
-  std::string appliance, pinFile, root = "/", tamperList;
+  std::string appliance, pinFile, root = "/", tamperList, amtSocket;
   bool json = false;
   static const option kLong[] = {{"appliance", required_argument, nullptr, 'a'},
                                  {"pin", required_argument, nullptr, 'p'},
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
                                  {"tcti", required_argument, nullptr, 'T'},
                                  {"event-log", required_argument, nullptr, 'e'},
                                  {"tamper", required_argument, nullptr, 'x'},
+                                 {"amt-socket", required_argument, nullptr, 'S'},
                                  {"json", no_argument, nullptr, 'j'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
@@ -69,6 +74,9 @@ int main(int argc, char** argv) {
       switch (c) {
         case 'a':
           appliance = optarg;
+          break;
+        case 'S':
+          amtSocket = optarg;
           break;
         case 'p':
           pinFile = optarg;
@@ -122,12 +130,22 @@ int main(int argc, char** argv) {
   auto tls = pb::makeClientContext(*pin);
   if (!tls.ok()) return pb::agent_exit::kProtocol;
 
+  // The firmware/AMT facts as bench-agent reads them: these devices misbehave only in attestation.
+  std::unique_ptr<pb::UnixSocketTransport> amt;
+  if (!amtSocket.empty()) {
+    pb::UnixSocketOptions so;
+    so.path = amtSocket;
+    amt = std::make_unique<pb::UnixSocketTransport>(so);
+  }
+  auto factsResponder = std::make_shared<pb::FactsResponder>(pb::collectFacts(root, amt.get()));
+  amt.reset();
+
   boost::asio::io_context io;
   auto attest = std::make_shared<pb::TamperingResponder>(attestOptions, *tamper);
   pb::AgentSession session(
       io.get_executor(), *tls, opt, *facts,
       [](const std::string& line) { std::cerr << "provbench-sim-agent: " << line << "\n"; },
-      {attest});
+      {factsResponder, attest});
   pb::AgentOutcome outcome;
   boost::asio::co_spawn(io, session.run(), [&](std::exception_ptr e, pb::AgentOutcome o) {
     if (e) {
