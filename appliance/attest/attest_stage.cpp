@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attest/attest_stage.hpp"
 
+#include <sys/stat.h>
+
 #include "attest/attest_messages.hpp"
 #include "attest/verifier.hpp"
 #include "core/reasons.hpp"
@@ -57,10 +59,29 @@ StageOutcome toOutcome(const AttestResult& r, std::string_view deviceBoundEk,
 
 }  // namespace
 
+namespace {
+
+// Changes when a certificate file is added to or removed from either directory ("" when absent),
+// so a vendor root an admin drops in is used without a policy reload.
+std::string directoryStamp(const TpmPolicy& tpm) {
+  std::string stamp;
+  for (const std::string* dir : {&tpm.manufacturerRootsDir, &tpm.manufacturerIntermediatesDir}) {
+    struct stat st {};
+    if (!dir->empty() && ::stat(dir->c_str(), &st) == 0) {
+      stamp += std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    }
+    stamp += ";";
+  }
+  return stamp;
+}
+
+}  // namespace
+
 const EkTrustStore* AttestStage::trustFor(const PolicySnapshot& snapshot, std::string& error) {
   if (fixed_ != nullptr) return fixed_;
-  if (cached_ && cachedPolicyHash_ == snapshot.hash) return &*cached_;
   const TpmPolicy& tpm = snapshot.policy.tpm;
+  const std::string key = snapshot.hash + "|" + directoryStamp(tpm);
+  if (cached_ && cachedKey_ == key) return &*cached_;
   Result<EkTrustStore> loaded =
       EkTrustStore::load(tpm.manufacturerRootsDir, tpm.manufacturerIntermediatesDir);
   if (!loaded) {
@@ -68,7 +89,7 @@ const EkTrustStore* AttestStage::trustFor(const PolicySnapshot& snapshot, std::s
     return nullptr;
   }
   cached_ = std::move(*loaded);
-  cachedPolicyHash_ = snapshot.hash;
+  cachedKey_ = key;
   return &*cached_;
 }
 

@@ -18,8 +18,8 @@ class AttestStage final : public Stage {
  public:
   // trust: fixed TPM manufacturer roots and intermediates (tests).
   explicit AttestStage(const EkTrustStore& trust) : fixed_(&trust) {}
-  // benchd: the roots and intermediates named by each session's own policy snapshot, loaded once
-  // per policy (a `policy load` or SIGHUP re-reads the directories).
+  // benchd: the roots and intermediates named by each session's own policy snapshot, loaded
+  // again when the policy or either directory changes.
   AttestStage() = default;
 
   [[nodiscard]] std::string_view name() const override { return "attest"; }
@@ -31,7 +31,7 @@ class AttestStage final : public Stage {
   const EkTrustStore* trustFor(const PolicySnapshot& policy, std::string& error);
 
   const EkTrustStore* fixed_ = nullptr;
-  std::string cachedPolicyHash_;
+  std::string cachedKey_;  // policy hash + the trust directories' modification times
   std::optional<EkTrustStore> cached_;
 };
 

@@ -12,7 +12,7 @@ bash image/dev/bootstrap.sh
 
 echo "== building (build/default)"
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target benchd benchctl bench-agent provbench-sim
+cmake --build --preset default -j "$(nproc)" --target benchd benchctl bench-agent provbench-sim provbench-sim-agent
 bin="$top/build/default/bin"
 
 state="$(mktemp -d /tmp/provbench-demo.XXXXXX)"
@@ -25,7 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sed -e "s|@STATE_DIR@|$state|g" -e "s|@POLICY@|$demo/policy.yaml|g" \
+# The demo policy trusts the simulated TPM manufacturer, whose CA provbench-sim writes here.
+sed -e "s|/var/lib/provbench/tpm-roots|$state/tpm-roots|" "$demo/policy.yaml" >"$state/policy.yaml"
+# Policies load only when signed by a trusted key: the demo plays the admin's workstation too.
+"$bin/benchctl" policy keygen --out "$state/signing" >/dev/null
+"$bin/benchctl" policy sign "$state/policy.yaml" --key "$state/signing/signing-key.pem" >/dev/null
+sed -e "s|@STATE_DIR@|$state|g" -e "s|@POLICY@|$state/policy.yaml|g" \
   "$demo/bench.demo.yaml.in" >"$state/bench.yaml"
 
 echo "== starting benchd (state in $state, log in $state/benchd.log)"
@@ -46,16 +51,17 @@ step "$bin/benchctl" registry import "$demo/registry.csv"
 step "$bin/benchctl" block dev-000003 --reason "reported stolen (ticket INC-4711)"
 
 echo
-echo "== the fleet arrives: eleven devices connect at once"
+echo "== the fleet arrives: fourteen devices connect at once. Admitted devices go on to the"
+echo "   firmware/AMT checks and TPM attestation (each has an AMT simulator and a real swtpm)"
 "$bin/provbench-sim" --fleet "$demo/fleet.yaml" --appliance "127.0.0.1:$port" \
-  --pin "$state/keys/agent.pin" --workdir "$state/sim" || true
+  --pin "$state/keys/agent.pin" --workdir "$state/sim" --tpm-roots "$state/tpm-roots" || true
 
 step "$bin/benchctl" devices
 echo
 echo "== the spoofed-serial device turns out to be a genuine mainboard swap: an admin approves it"
 step "$bin/benchctl" approve dev-000006 --reason "mainboard replaced under RMA 88123, verified by J. Doe"
 "$bin/provbench-sim" --fleet "$demo/fleet-after-approval.yaml" --appliance "127.0.0.1:$port" \
-  --pin "$state/keys/agent.pin" --workdir "$state/sim2" || true
+  --pin "$state/keys/agent.pin" --workdir "$state/sim2" --tpm-roots "$state/tpm-roots" || true
 step "$bin/benchctl" device show dev-000006
 step "$bin/benchctl" audit verify
 

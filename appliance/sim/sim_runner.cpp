@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,7 +152,13 @@ Result<TpmSetup> makeManufacturer(const Fleet& fleet, const SimOptions& o) {
   s.trusted = std::move(*trusted);
   s.untrusted = std::move(*untrusted);
   const std::string roots = o.tpmRootsDir.empty() ? o.workDir + "/tpm-roots" : o.tpmRootsDir;
-  if (Status st = s.trusted->writePems(roots); !st.ok()) return st.error();
+  // Each run is a new manufacturer CA. When a shared roots directory already holds an earlier
+  // run's CA (devices it certified may still be on the bench), add this one beside it, as a real
+  // roots directory holds several vendors.
+  struct stat st {};
+  const std::string prefix =
+      ::stat((roots + "/root.pem").c_str(), &st) == 0 ? "sim-" + randomHex(4) + "-" : "";
+  if (Status w = s.trusted->writePems(roots, prefix); !w.ok()) return w.error();
   return s;
 }
 

@@ -12,6 +12,11 @@ std::string demo(const std::string& f) {
   return sourceDir() + "/appliance/demo/" + f;
 }
 
+// The admission fleets (no stages run): one device per admission outcome.
+std::string fleets(const std::string& f) {
+  return sourceDir() + "/tests/fixtures/fleets/" + f;
+}
+
 class FleetTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +38,7 @@ class FleetTest : public ::testing::Test {
     SpawnOptions so;
     so.args = {binDir() + "/provbench-sim",
                "--fleet",
-               demo("fleet.yaml"),
+               fleets("admission.yaml"),
                "--appliance",
                benchd_->appliance(),
                "--pin",

@@ -22,6 +22,11 @@ std::string demo(const std::string& f) {
   return sourceDir() + "/appliance/demo/" + f;
 }
 
+// The admission fleets (no stages run): one device per admission outcome.
+std::string fleets(const std::string& f) {
+  return sourceDir() + "/tests/fixtures/fleets/" + f;
+}
+
 std::string artifactsDir() {
   std::string dir = binDir() + "/../artifacts/kiosk";
   std::filesystem::create_directories(dir);
@@ -32,7 +37,7 @@ const char* const kXssSerial = "<img src=x onerror=alert(1)>";
 
 // The demo fleet plus a device whose identity is markup (unregistered: blocked PB-1001).
 std::string fleetWithXss() {
-  return readFile(demo("fleet.yaml")) +
+  return readFile(fleets("admission.yaml")) +
          "  - name: markup-serial\n"
          "    source: 127.0.2.3\n"
          "    serial: \"<img src=x onerror=alert(1)>\"\n"
@@ -233,7 +238,7 @@ TEST_F(KioskBrowserTest, FleetOnTheKioskLiveSafeAndSecretFree) {
   // 5. A state change arrives live: approve the quarantined device and reconnect it.
   RunResult ap = benchd_->benchctl({"approve", "dev-000006", "--reason", "mainboard swap"});
   ASSERT_EQ(ap.exitCode, 0) << ap.out << ap.err;
-  RunResult again = sim(demo("fleet-after-approval.yaml"));
+  RunResult again = sim(fleets("admission-after-approval.yaml"));
   ASSERT_EQ(again.exitCode, 0) << again.out << again.err;
   ASSERT_TRUE(browser_->waitFor(
       "document.querySelector('.tile[data-key=\"dev-000006\"]').dataset.verdict === "
@@ -286,7 +291,7 @@ TEST_F(KioskBrowserTest, PageResynchronisesAfterABenchdRestart) {
   ASSERT_TRUE(browser_->waitFor("window.kioskProbe.snapshots >= 2 && window.kioskProbe.connected",
                                 std::chrono::seconds(30)));
   // The new snapshot is live: a device arriving now shows up.
-  RunResult r = sim(demo("fleet-after-approval.yaml"));
+  RunResult r = sim(fleets("admission-after-approval.yaml"));
   ASSERT_TRUE(browser_->waitFor("document.querySelectorAll('.tile').length >= 1"))
       << r.out << r.err;
   auto problems = consoleProblems();
