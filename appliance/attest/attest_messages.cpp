@@ -48,11 +48,14 @@ Result<std::string> textField(const json& j, const char* key, bool required) {
   return it->get<std::string>();
 }
 
-std::uint64_t msField(const json& j) {
+// Milliseconds, fractional (a swtpm step often takes less than one). A report for the figures, not
+// a control value: anything negative, non-numeric or non-finite counts as 0, and it is clamped.
+double msField(const json& j) {
   auto it = j.find("tpm_ms");
-  if (it == j.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) return 0;
-  auto v = static_cast<std::uint64_t>(it->get<std::int64_t>());
-  return v > 3'600'000 ? 3'600'000 : v;  // a report, not a control value: clamp
+  if (it == j.end() || !it->is_number()) return 0;
+  const double v = it->get<double>();
+  if (!(v >= 0)) return 0;  // also NaN
+  return v > 3'600'000.0 ? 3'600'000.0 : v;
 }
 
 }  // namespace

@@ -40,12 +40,12 @@ struct AttestKeys {
   std::optional<Bytes> ekCert;  // DER; nullopt when the TPM has none
   Bytes ekPub;                  // TPM2B_PUBLIC
   Bytes akPub;                  // TPM2B_PUBLIC
-  std::uint64_t tpmMs = 0;
+  double tpmMs = 0;  // ms, as the agent reported it
 };
 
 struct AttestActivated {
   Bytes secret;
-  std::uint64_t tpmMs = 0;
+  double tpmMs = 0;  // ms, as the agent reported it
 };
 
 struct QuoteMessage {
@@ -54,7 +54,7 @@ struct QuoteMessage {
   Bytes challengeSignature;
   PcrValues pcrValues;
   Bytes eventLog;
-  std::uint64_t tpmMs = 0;
+  double tpmMs = 0;  // ms, as the agent reported it
 };
 
 struct QuoteRequest {

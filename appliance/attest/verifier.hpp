@@ -29,7 +29,7 @@ struct AttestResult {
   std::string message;  // one sentence, never a secret
   TpmFacts facts;
   CheckResults checks;
-  std::uint64_t tpmMs = 0;  // TPM time the agent reported, summed
+  double tpmMs = 0;  // TPM time the agent reported, summed (ms; swtpm steps take under 1 ms)
 };
 
 class Verifier {

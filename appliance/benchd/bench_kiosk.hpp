@@ -27,6 +27,8 @@ class BenchKiosk {
   // Binds the server and subscribes to `sessions`; returns the bound port.
   Result<std::uint16_t> start(SessionManager& sessions);
   void stop() { server_.stop(); }
+  // A new header (policy loaded, certificate re-judged): pushed to every open page.
+  void setHeader(KioskHeader header) { server_.broadcast(feed_.setHeader(std::move(header))); }
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
  private:

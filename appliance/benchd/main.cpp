@@ -223,6 +223,10 @@ int main(int argc, char** argv) {
   }
   pb::SessionManager sessions(**store, clock, log, sopt, snapshot, std::move(stages));
 
+  // The kiosk header follows the active policy, development mode and the provisioning
+  // certificate; set once everything it reads exists (below), called on every change.
+  std::function<void()> refreshKioskHeader;
+
   // The bench's AMT provisioning certificate: judged now and daily; every change of verdict is
   // audited (the log has each evaluation).
   std::string lastProvCertVerdict = "-";
@@ -232,6 +236,7 @@ int main(int argc, char** argv) {
         const std::string verdict = std::string(pb::toString(s.level)) + "/" + s.code;
         if (verdict == lastProvCertVerdict) return;
         lastProvCertVerdict = verdict;
+        if (refreshKioskHeader) refreshKioskHeader();
         pb::AuditRecord r;
         r.actor = "benchd";
         r.action = "provcert.status";
@@ -285,22 +290,33 @@ int main(int argc, char** argv) {
   }
 
   pb::PolicyManager policies(**store, clock, log, policySource, *activePolicy,
-                             [&sessions](std::shared_ptr<const pb::PolicySnapshot> next) {
+                             [&](std::shared_ptr<const pb::PolicySnapshot> next) {
                                sessions.setPolicy(std::move(next));
+                               if (refreshKioskHeader) refreshKioskHeader();
                              });
 
   const auto startedAt = clock.nowUnix();
+  // What the kiosk header shows: the live policy, its risk warnings, development mode (unsigned
+  // policies allowed) and the provisioning certificate's expiry.
+  auto kioskHeader = [&]() {
+    const pb::ActivePolicy& ap = policies.active();
+    pb::KioskHeader h;
+    h.benchId = config->benchId;
+    h.policyName = ap.snapshot->policy.name;
+    h.policyHash = ap.snapshot->hash;
+    h.developmentMode = config->policyAllowUnsigned;
+    for (const auto& w : pb::riskWarnings(ap.snapshot->policy)) {
+      h.riskySettings.push_back(w.setting + ": " + w.attack);
+    }
+    if (const auto& cert = provCert.status().cert) h.provisioningCertNotAfter = cert->notAfter;
+    return h;
+  };
   std::unique_ptr<pb::BenchKiosk> kiosk;
   if (config->kiosk.enabled) {
-    pb::KioskHeader kh{config->benchId,
-                       snapshot->policy.name,
-                       snapshot->hash,
-                       false,
-                       snapshot->policy.riskAcknowledgements,
-                       std::nullopt};
     kiosk =
-        std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, std::move(kh),
+        std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, kioskHeader(),
                                          snapshot->policy.kiosk, **store, clock, log, startedAt);
+    refreshKioskHeader = [&]() { kiosk->setHeader(kioskHeader()); };
     if (auto kp = kiosk->start(sessions); !kp.ok()) {
       log.error("benchd.kiosk_failed", {{"error", kp.error().message}});
       return 1;
@@ -361,6 +377,7 @@ int main(int argc, char** argv) {
     hup.cancel();
     provCert.stop();
     if (helloListener) helloListener->stop();
+    refreshKioskHeader = nullptr;  // nothing pushes to a stopping kiosk
     if (kiosk) kiosk->stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });

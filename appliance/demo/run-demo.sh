@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The demo bench: builds provbench, starts a real benchd on loopback with a fresh state directory,
-# imports the demo asset register, blocks one device, runs a simulated fleet of eleven devices (one
-# per admission outcome), then approves the quarantined device and shows it through.
+# signs the demo policy with a key it generates, imports the demo asset register, blocks one device,
+# runs a simulated fleet of fourteen devices (one per admission outcome, then the firmware/AMT
+# checks and TPM attestation with AMT simulators and real swtpms), then approves the quarantined
+# device and shows it through.
 # Installs missing Debian packages first. Usage: bash appliance/demo/run-demo.sh
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -187,6 +187,9 @@ TEST_F(StagedFleetTest, ChecksThenAttestation) {
   const auto attested = audit.find("attest.attested");
   EXPECT_NE(checked, std::string::npos) << audit;
   EXPECT_NE(attested, std::string::npos) << audit;
+  // The attestation record carries the time split of figure 3 (tests/bench/attest_e2e_bench).
+  EXPECT_NE(audit.find("appliance_ms"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("tpm_ms"), std::string::npos) << audit;
   EXPECT_EQ(benchd_->benchctl({"audit", "verify"}).exitCode, 0);
 }
 

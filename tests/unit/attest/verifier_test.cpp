@@ -167,7 +167,7 @@ TEST_F(VerifierSwtpm, GenuineDeviceIsAttested) {
   EXPECT_TRUE(r.facts.hardwareBacked);
   EXPECT_EQ(r.facts.secureBootFromLog, std::optional<bool>(true));
   EXPECT_EQ(r.facts.quotedPcrs.size(), 8u);
-  EXPECT_EQ(r.tpmMs, 240u);
+  EXPECT_DOUBLE_EQ(r.tpmMs, 240.0);
 }
 
 TEST_F(VerifierSwtpm, GoldenPcrsMatchAndMismatch) {
