@@ -149,13 +149,20 @@ std::string renderPolicyLoad(const json& r, std::string_view fileLabel) {
            shortJson(d.value("new", json())) + "\n";
   }
   json changes = arrayOrEmpty(r.value("verdict_changes", json::array()));
-  out += "\nAdmission verdicts that change (" + std::to_string(changes.size()) + "):\n";
+  out += "\nVerdicts that change (" + std::to_string(changes.size()) +
+         "; admission on the register, checks on each device's last reported facts):\n";
   if (changes.empty()) out += "  none\n";
   for (const auto& c : changes) {
     const json o = c.value("old", json::object());
     const json n = c.value("new", json::object());
-    out += "  " + field(c, "device_id") + " (" + field(c, "serial") + "): " + field(o, "state") +
-           " " + field(o, "code") + " -> " + field(n, "state") + " " + field(n, "code") + "\n";
+    const std::string stage = c.value("stage", "admission");
+    out += "  " + field(c, "device_id") + " (" + field(c, "serial") + ") " + stage + ": " +
+           field(o, "state") + " " + field(o, "code") + " -> " + field(n, "state") + " " +
+           field(n, "code") + "\n";
+    for (const auto& k : arrayOrEmpty(c.value("checks", json::array()))) {
+      out +=
+          "      " + field(k, "check") + ": " + field(k, "old") + " -> " + field(k, "new") + "\n";
+    }
   }
   out += policyWarningLines(r);
   out += dry ? "\nNothing was changed (--dry-run).\n"

@@ -7,6 +7,8 @@
 #include "admission/admission.hpp"
 #include "core/files.hpp"
 #include "core/reasons.hpp"
+#include "policy/device_facts_json.hpp"
+#include "policy/evaluate.hpp"
 
 namespace pb {
 
@@ -125,6 +127,53 @@ json policyDiff(const Policy& before, const Policy& after) {
   return changes;
 }
 
+namespace {
+
+// The firmware/AMT check verdict of a device's last reported facts under `snapshot`: the first
+// failing (or data-missing) check's code, or pass.
+json checksVerdict(const CheckResults& results) {
+  for (const auto& r : results) {
+    if (r.outcome == CheckOutcome::Fail || r.outcome == CheckOutcome::MissingData) {
+      return {{"state", "failed"}, {"code", r.code}, {"check", r.id}};
+    }
+  }
+  return {{"state", "checked"}, {"code", ""}};
+}
+
+// The checks stage re-run on the facts the device last reported (kept with its check run), under
+// both policies; null when the device never reported facts or nothing changes.
+json checkChanges(Store& store, const Clock& clock, const DeviceRecord& d,
+                  const PolicySnapshot& before, const PolicySnapshot& after) {
+  auto run = store.latestCheckRunForDevice(d.id);
+  if (!run || !*run || (*run)->factsJson.empty()) return nullptr;
+  json wire = json::parse((*run)->factsJson, nullptr, false);
+  if (wire.is_discarded()) return nullptr;
+  auto facts = deviceFactsFromJson(wire, FactsMode::Wire);
+  if (!facts) return nullptr;
+  const CheckResults o = evaluate(before.policy, *facts, clock);
+  const CheckResults n = evaluate(after.policy, *facts, clock);
+  json changed = json::array();
+  for (std::size_t i = 0; i < o.size() && i < n.size(); ++i) {
+    if (o[i].id == n[i].id && o[i].outcome != n[i].outcome) {
+      changed.push_back({{"check", n[i].id},
+                         {"old", std::string(toString(o[i].outcome))},
+                         {"new", std::string(toString(n[i].outcome))}});
+    }
+  }
+  const json ov = checksVerdict(o);
+  const json nv = checksVerdict(n);
+  if (ov == nv && changed.empty()) return nullptr;
+  return {{"device_id", d.id},
+          {"serial", d.registry.serial},
+          {"stage", "checks"},
+          {"old", ov},
+          {"new", nv},
+          {"checks", changed},
+          {"facts_from_session", (*run)->sessionId}};
+}
+
+}  // namespace
+
 Result<json> verdictChanges(Store& store, const Clock& clock, const PolicySnapshot& before,
                             const PolicySnapshot& after) {
   auto devices = store.listDevices(std::nullopt);
@@ -138,12 +187,16 @@ Result<json> verdictChanges(Store& store, const Clock& clock, const PolicySnapsh
     if (auto approval = store.activeApproval(d.id); approval.ok()) in.approval = *approval;
     const AdmissionDecision o = decideAdmission(in, before.admission);
     const AdmissionDecision n = decideAdmission(in, after.admission);
-    if (o.state == n.state && o.code == n.code) continue;
-    out.push_back({{"device_id", d.id},
-                   {"serial", d.registry.serial},
-                   {"old", decisionJson(o)},
-                   {"new", decisionJson(n)},
-                   {"detail", n.detail}});
+    if (o.state != n.state || o.code != n.code) {
+      out.push_back({{"device_id", d.id},
+                     {"serial", d.registry.serial},
+                     {"stage", "admission"},
+                     {"old", decisionJson(o)},
+                     {"new", decisionJson(n)},
+                     {"detail", n.detail}});
+      continue;
+    }
+    if (json c = checkChanges(store, clock, d, before, after); !c.is_null()) out.push_back(c);
   }
   return out;
 }

@@ -67,8 +67,9 @@ boost::asio::awaitable<StageOutcome> ChecksStage::run(StageContext& ctx) {
   const CheckResults results = evaluate(ctx.policy.policy, *facts, ctx.clock);
   const std::string deviceId =
       !ctx.session.deviceId.empty() ? ctx.session.deviceId : (ctx.device ? ctx.device->id : "");
-  if (Status stored = store_.recordCheckRun(toRun(ctx, deviceId, results), "session:" + sid);
-      !stored.ok()) {
+  CheckRun run = toRun(ctx, deviceId, results);
+  run.factsJson = toJson(*facts).dump();  // normalised: what the evaluator saw, nothing more
+  if (Status stored = store_.recordCheckRun(run, "session:" + sid); !stored.ok()) {
     ctx.log.error("checks.store_failed", {{"session", sid}, {"error", stored.error().message}});
     co_return failed(reason::kInternalError, true, "check results could not be stored");
   }

@@ -130,9 +130,19 @@ CREATE TABLE check_results (
 CREATE INDEX check_results_by_device ON check_results (device_id, recorded_at);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// The facts each check run was evaluated on (the wire JSON the agent sent), so `policy load
+// --dry-run` can evaluate a candidate policy against what registered devices really reported.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE check_facts (
+  session_id  TEXT PRIMARY KEY REFERENCES sessions (id),
+  facts       TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial schema", kV1},
     {2, "check results", kV2},
+    {3, "check facts", kV3},
 }};
 
 Result<int> currentVersion(sqlite3* db) {

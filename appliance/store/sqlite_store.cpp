@@ -938,6 +938,12 @@ Status SqliteStore::recordCheckRun(const CheckRun& run, const std::string& actor
     if (auto it = counts.find(c.outcome); it != counts.end()) ++it->second;
     if (c.outcome != "pass") notPassed[c.checkId] = c.code;
   }
+  if (!run.factsJson.empty()) {
+    auto facts = prepare("INSERT INTO check_facts (session_id, facts) VALUES (?, ?)");
+    if (!facts) return facts.error();
+    facts->bindAll(run.sessionId, run.factsJson);
+    if (auto st = facts->run(); !st) return st.error().withContext("check facts");
+  }
   AuditRecord audit;
   audit.actor = actor;
   audit.action = "checks.recorded";
@@ -968,6 +974,14 @@ Result<std::optional<CheckRun>> SqliteStore::checkRunForSession(const std::strin
     }
     run->checks.push_back(
         StoredCheck{st->text(3), st->text(4), st->text(5), st->text(6), st->text(7)});
+  }
+  if (run) {
+    auto facts = prepare("SELECT facts FROM check_facts WHERE session_id = ?");
+    if (!facts) return facts.error();
+    facts->bindAll(sessionId);
+    auto row = facts->step();
+    if (!row) return row.error();
+    if (*row) run->factsJson = facts->text(0);
   }
   return run;
 }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
+#include "policy/device_facts_json.hpp"
 
 namespace pb {
 namespace {
@@ -305,6 +306,59 @@ TEST(PolicyDiff, ListsOnlyChangedKeys) {
   EXPECT_EQ(d[1]["key"], "tpm.nonce_lifetime_seconds");
   EXPECT_EQ(d[1]["old"], 60);
   EXPECT_EQ(d[1]["new"], 30);
+}
+
+// The dry run re-evaluates the checks stage on the facts a device last reported (kept with its
+// check run): a policy that stops allowing remote configuration names the device and the check.
+TEST_F(PolicyManagerTest, DryRunReevaluatesChecksOnTheLastReportedFacts) {
+  auto devices = store_->listDevices(std::nullopt);
+  ASSERT_TRUE(devices.ok() && !devices->empty());
+  const DeviceRecord& d = devices->front();
+  SessionRecord init;
+  init.deviceId = d.id;
+  init.source = "192.0.2.10";
+  auto session = store_->createSession(init, "session:new");
+  ASSERT_TRUE(session.ok());
+  DeviceFacts facts;
+  facts.identity.serial = d.registry.serial;
+  AmtFacts amt;
+  amt.access = AmtAccess::Ok;
+  amt.provisioningState = "pre";
+  amt.controlMode = "none";
+  amt.remoteConfigurationEnabled = true;
+  facts.amt = amt;
+  CheckRun run;
+  run.sessionId = session->id;
+  run.deviceId = d.id;
+  run.policyHash = manager_->active().snapshot->hash;
+  run.checks = {{"amt.remote_configuration", "pass", "", "allowed", ""}};
+  run.factsJson = toJson(facts).dump();
+  ASSERT_TRUE(store_->recordCheckRun(run, "session:" + session->id).ok());
+
+  const std::string relaxed =
+      "name: acme-rcfg\ntenant: {id: acme}\n"
+      "amt: {allow_remote_configuration: true, acknowledge_risk: \"lab bench\"}\n";
+  const std::string strict = "name: acme-strict\ntenant: {id: acme}\n";
+  writeSigned(relaxed);
+  ASSERT_TRUE(manager_->reload("uid:0").ok());
+  json r = manager_->load(loadArgs(strict, true), "uid:0");
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  json change;
+  for (const auto& c : r["result"]["verdict_changes"]) {
+    if (c.value("stage", "") == "checks") change = c;
+  }
+  ASSERT_FALSE(change.is_null()) << r["result"]["verdict_changes"].dump(2);
+  EXPECT_EQ(change["device_id"], d.id);
+  EXPECT_EQ(change["facts_from_session"], session->id);
+  bool named = false;
+  for (const auto& k : change["checks"]) {
+    if (k["check"] == "amt.remote_configuration") {
+      named = true;
+      EXPECT_EQ(k["old"], "warn");  // allowed with acknowledge_risk: a warning, not a pass
+      EXPECT_EQ(k["new"], "fail");
+    }
+  }
+  EXPECT_TRUE(named) << change.dump(2);
 }
 
 }  // namespace
