@@ -58,5 +58,38 @@ TEST(AgentAmt, NoAmtSkipsIt) {
   EXPECT_EQ(r.err.find("amt:"), std::string::npos) << r.err;
 }
 
+// --dump-facts writes what the agent would send, without an appliance; `benchctl check` evaluates
+// that file offline against a policy (the admin's loop for trying a policy on real devices).
+TEST(AgentAmt, DumpedFactsAreCheckedOfflineByBenchctl) {
+  TempDir dir;
+  AmtSimServer sim(defaultAmtSimConfig(), dir.file("amt.sock"));
+  ASSERT_TRUE(sim.start().ok());
+  SpawnOptions dump;
+  dump.args = {binDir() + "/bench-agent", "--dump-facts", dir.file("facts.json"), "--amt-socket",
+               dir.file("amt.sock"), "--root",
+               sourceDir() + "/tests/fixtures/firmware/vpro-desktop"};
+  RunResult d = run(dump);
+  ASSERT_EQ(d.exitCode, 0) << d.err;
+  const std::string facts = readFile(dir.file("facts.json"));
+  EXPECT_NE(facts.find("\"amt\""), std::string::npos) << facts;
+
+  // The factory simulator trusts every external CA hash: the strict policy fails it, by name.
+  writeFile(dir.file("policy.yaml"),
+            "name: strict\ntenant: {id: acme}\namt:\n  presence: required\n"
+            "  dns_suffix: amt.acme.example\n  minimum_me_firmware: {16: 16.1.25.0}\n");
+  SpawnOptions check;
+  check.args = {binDir() + "/benchctl", "check", "--policy", dir.file("policy.yaml"), "--facts",
+                dir.file("facts.json"), "--json"};
+  RunResult c = run(check);
+  EXPECT_EQ(c.exitCode, 1) << c.out << c.err;  // a check fails
+  EXPECT_NE(c.out.find("amt.thumbprints"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("PB-2004"), std::string::npos) << c.out;
+
+  // A facts file that is not one is refused as invalid input, not evaluated.
+  writeFile(dir.file("bad.json"), "{\"amt\": 7}");
+  check.args[5] = dir.file("bad.json");
+  EXPECT_EQ(run(check).exitCode, 4);
+}
+
 }  // namespace
 }  // namespace pb
