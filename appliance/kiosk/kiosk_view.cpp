@@ -32,11 +32,13 @@ std::string bounded(std::string_view s, std::size_t max = kMaxTileStringBytes) {
 
 // The stage a non-ready device stopped at. Sessions do not record the last stage passed, so it
 // is read from the reason-code range: protocol (00xx), admission (10xx) and appliance (90xx)
-// problems stop a device before or at identification; anything later is a check stage.
+// problems stop a device before or at identification, firmware/AMT findings (20xx) at the checks
+// and TPM findings (30xx) at attestation.
 int stoppedAt(DeviceState state, std::string_view code) {
   if (stageIndex(state)) return -1;
   if (code.substr(0, 5) == "PB-00" || code.substr(0, 5) == "PB-10" || code.substr(0, 5) == "PB-90")
     return 1;
+  if (code.substr(0, 4) == "PB-3") return 3;
   return 2;
 }
 

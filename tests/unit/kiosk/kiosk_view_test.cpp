@@ -155,6 +155,16 @@ TEST(KioskView, StageProgressAndChecks) {
   EXPECT_EQ(blocked["checks"][0]["outcome"], "fail");
   EXPECT_EQ(blocked["checks"][0]["code"], "PB-1002");
 
+  // Firmware/AMT findings stop a device at the checks, TPM findings at attestation.
+  d.state = DeviceState::Failed;
+  d.reasonCode = "PB-2004";
+  EXPECT_EQ(tileFromDevice(d, TileContext{})["stopped_at"], 2);
+  d.reasonCode = "PB-3010";
+  EXPECT_EQ(tileFromDevice(d, TileContext{})["stopped_at"], 3);
+  d.state = DeviceState::NotAttestable;
+  d.reasonCode = "PB-3001";
+  EXPECT_EQ(tileFromDevice(d, TileContext{})["stopped_at"], 3);
+
   // A device interrupted before admission decided: never shown as a pass.
   d.state = DeviceState::Failed;
   d.reasonCode = "PB-9001";
