@@ -40,7 +40,7 @@ struct AttestKeys {
   std::optional<Bytes> ekCert;  // DER; nullopt when the TPM has none
   Bytes ekPub;                  // TPM2B_PUBLIC
   Bytes akPub;                  // TPM2B_PUBLIC
-  double tpmMs = 0;  // ms, as the agent reported it
+  double tpmMs = 0;             // ms, as the agent reported it
 };
 
 struct AttestActivated {

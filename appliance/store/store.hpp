@@ -131,7 +131,7 @@ struct CheckRun {
   std::string policyHash;
   std::int64_t recordedAt = 0;
   std::vector<StoredCheck> checks;  // in evaluation order
-  std::string factsJson;  // the facts the checks were evaluated on ("" when not kept)
+  std::string factsJson;            // the facts the checks were evaluated on ("" when not kept)
 };
 
 struct ImportSummary {

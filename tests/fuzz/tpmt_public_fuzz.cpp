@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto pub = pb::attest::parsePublicAuto(in);
   if (!pub) return 0;
   pb::Bytes h = pb::attest::hashBytes(pub->nameAlg, pub->bytes);
-  if (pub->name.size() != h.size() + 2 || !std::equal(h.begin(), h.end(), pub->name.begin() + 2)) std::abort();
+  if (pub->name.size() != h.size() + 2 || !std::equal(h.begin(), h.end(), pub->name.begin() + 2))
+    std::abort();
   (void)pb::attest::checkAk(pub.value(), {"ecc_nist_p256", "rsa2048"});
   auto key = pb::attest::toEvpKey(pub.value());
   if (key && size < 600 && (pub->attributes & pb::attest::attr::kDecrypt) != 0) {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes TPMT_SIGNATURE parsing and signature verification with a fixed key. Invariant: no crash,
 // and no random signature verifies.
-#include <openssl/evp.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+
+#include <openssl/evp.h>
 
 #include "attest/tpm_types.hpp"
 

@@ -65,8 +65,12 @@ TEST(AgentAmt, DumpedFactsAreCheckedOfflineByBenchctl) {
   AmtSimServer sim(defaultAmtSimConfig(), dir.file("amt.sock"));
   ASSERT_TRUE(sim.start().ok());
   SpawnOptions dump;
-  dump.args = {binDir() + "/bench-agent", "--dump-facts", dir.file("facts.json"), "--amt-socket",
-               dir.file("amt.sock"), "--root",
+  dump.args = {binDir() + "/bench-agent",
+               "--dump-facts",
+               dir.file("facts.json"),
+               "--amt-socket",
+               dir.file("amt.sock"),
+               "--root",
                sourceDir() + "/tests/fixtures/firmware/vpro-desktop"};
   RunResult d = run(dump);
   ASSERT_EQ(d.exitCode, 0) << d.err;

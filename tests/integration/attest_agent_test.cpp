@@ -46,8 +46,8 @@ json challengeFor(const TempDir& dir, const json& keys, const Bytes& secret) {
   writeBytes(dir.file("ek.pub"), hexOf(keys, "ek_pub"));
   writeBytes(dir.file("secret"), secret);
   const std::string cmd = "tpm2_makecredential -T none -u " + dir.file("ek.pub") + " -s " +
-                          dir.file("secret") + " -n " + toHex(name) + " -o " +
-                          dir.file("cred") + " >/dev/null 2>&1";
+                          dir.file("secret") + " -n " + toHex(name) + " -o " + dir.file("cred") +
+                          " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) return json::object();
   std::ifstream f(dir.file("cred"), std::ios::binary);
   Bytes cred((std::istreambuf_iterator<char>(f)), {});
@@ -86,9 +86,9 @@ struct Transcript {
 class AttestAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(generateSelfSignedIdentity(dir.file("key.pem"), dir.file("cert.pem"),
-                                           "scripted appliance")
-                    .ok());
+    ASSERT_TRUE(
+        generateSelfSignedIdentity(dir.file("key.pem"), dir.file("cert.pem"), "scripted appliance")
+            .ok());
     auto pin = spkiPinForCertFile(dir.file("cert.pem"));
     ASSERT_TRUE(pin.ok());
     writeFile(dir.file("agent.pin"), formatPinLine(*pin));
@@ -116,44 +116,49 @@ class AttestAgentTest : public ::testing::Test {
     auto ctx = makeServerContext(dir.file("cert.pem"), dir.file("key.pem"));
     EXPECT_TRUE(ctx.ok());
     boost::asio::io_context io;
-    TlsListener listener(
-        io.get_executor(), ListenerOptions{}, *ctx,
-        [&](std::unique_ptr<FrameTransport> t) -> boost::asio::awaitable<void> {
-          auto hello = co_await t->readFrame(10s);
-          Welcome w;
-          w.sessionId = "session-1";
-          w.benchId = "bench-test";
-          (void)co_await t->writeFrame(w.toJson(), 10s);
-          (void)co_await t->writeFrame(startFrame(), 10s);
-          auto keys = co_await t->readFrame(30s);
-          if (!keys.ok()) {
-            tr.failure = "no attest_keys";
-          } else {
-            tr.keys = *keys;
-            (void)co_await t->writeFrame(challengeFor(dir, tr.keys, secret), 10s);
-            auto activated = co_await t->readFrame(30s);
-            if (activated.ok()) tr.activated = *activated;
-            (void)co_await t->writeFrame(quoteRequest(nonce), 10s);
-            auto quote = co_await t->readFrame(30s);
-            if (quote.ok()) tr.quote = *quote;
-          }
-          Verdict v;
-          v.state = "attested";
-          v.message = "scripted";
-          v.deviceId = "dev-000001";
-          v.isFinal = true;
-          (void)co_await t->writeFrame(v.toJson(), 10s);
-          co_await t->close();
-          io.stop();
-        });
+    TlsListener listener(io.get_executor(), ListenerOptions{}, *ctx,
+                         [&](std::unique_ptr<FrameTransport> t) -> boost::asio::awaitable<void> {
+                           auto hello = co_await t->readFrame(10s);
+                           Welcome w;
+                           w.sessionId = "session-1";
+                           w.benchId = "bench-test";
+                           (void)co_await t->writeFrame(w.toJson(), 10s);
+                           (void)co_await t->writeFrame(startFrame(), 10s);
+                           auto keys = co_await t->readFrame(30s);
+                           if (!keys.ok()) {
+                             tr.failure = "no attest_keys";
+                           } else {
+                             tr.keys = *keys;
+                             (void)co_await t->writeFrame(challengeFor(dir, tr.keys, secret), 10s);
+                             auto activated = co_await t->readFrame(30s);
+                             if (activated.ok()) tr.activated = *activated;
+                             (void)co_await t->writeFrame(quoteRequest(nonce), 10s);
+                             auto quote = co_await t->readFrame(30s);
+                             if (quote.ok()) tr.quote = *quote;
+                           }
+                           Verdict v;
+                           v.state = "attested";
+                           v.message = "scripted";
+                           v.deviceId = "dev-000001";
+                           v.isFinal = true;
+                           (void)co_await t->writeFrame(v.toJson(), 10s);
+                           co_await t->close();
+                           io.stop();
+                         });
     auto port = listener.start();
     EXPECT_TRUE(port.ok());
     SpawnOptions so;
-    so.args = {program,           "--appliance", "127.0.0.1:" + std::to_string(*port),
-               "--pin",           dir.file("agent.pin"),
-               "--root",          dir.file("root"),
-               "--tcti",          simTpm.process->tcti(),
-               "--event-log",     dir.file("eventlog"),
+    so.args = {program,
+               "--appliance",
+               "127.0.0.1:" + std::to_string(*port),
+               "--pin",
+               dir.file("agent.pin"),
+               "--root",
+               dir.file("root"),
+               "--tcti",
+               simTpm.process->tcti(),
+               "--event-log",
+               dir.file("eventlog"),
                "--json"};
     so.args.insert(so.args.end(), extra.begin(), extra.end());
     Process p(so);
@@ -215,8 +220,13 @@ TEST_F(AttestAgentTest, SimAgentPlaysTheWrongNonce) {
 
 TEST_F(AttestAgentTest, BenchAgentRefusesAnImplicitTcti) {
   SpawnOptions so;
-  so.args = {binDir() + "/bench-agent", "--appliance", "127.0.0.1:1", "--pin",
-             dir.file("agent.pin"),     "--tcti",      ""};
+  so.args = {binDir() + "/bench-agent",
+             "--appliance",
+             "127.0.0.1:1",
+             "--pin",
+             dir.file("agent.pin"),
+             "--tcti",
+             ""};
   Process p(so);
   EXPECT_EQ(p.wait(), 2);
 }

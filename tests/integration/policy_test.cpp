@@ -95,9 +95,11 @@ TEST_F(PolicyIntegration, DryRunLoadAndReloadOnARegisteredFleet) {
   EXPECT_NE(dry.out.find("enrollment.require_first_enrollment_approval: false -> true"),
             std::string::npos)
       << dry.out;
-  EXPECT_NE(dry.out.find("(PF3XYZ12) admission: identified PB-0100 -> blocked PB-1003"), std::string::npos)
+  EXPECT_NE(dry.out.find("(PF3XYZ12) admission: identified PB-0100 -> blocked PB-1003"),
+            std::string::npos)
       << dry.out;
-  EXPECT_NE(dry.out.find("(SN-2) admission: identified PB-0100 -> blocked PB-1003"), std::string::npos);
+  EXPECT_NE(dry.out.find("(SN-2) admission: identified PB-0100 -> blocked PB-1003"),
+            std::string::npos);
   EXPECT_EQ(b.benchctlJson({"policy", "show"})["hash"], before["hash"]);
 
   // A load signed by another key is refused and changes nothing.

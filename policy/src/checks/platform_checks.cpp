@@ -14,7 +14,8 @@ CheckResult checkSecureBoot(const Policy& policy, const DeviceFacts& facts) {
   const bool on = *facts.firmware->secureBoot;
   const std::optional<bool> setup = facts.firmware->setupMode;
   if (!policy.tpm.requireSecureBoot) {
-    if (!on) return warn(id, reason::kFirmwareSecureBootOff, "Secure Boot is off (the policy accepts it)");
+    if (!on)
+      return warn(id, reason::kFirmwareSecureBootOff, "Secure Boot is off (the policy accepts it)");
     if (setup.value_or(true)) {
       return warn(id, reason::kSecureBootSetupMode,
                   "Secure Boot may be in Setup Mode (the policy accepts it)");
@@ -34,7 +35,8 @@ CheckResult checkTpmPresent(const Policy& policy, const DeviceFacts& facts) {
   const auto id = check_id::kTpmPresent;
   const bool noTpmAllowed = policy.tpm.noTpm == NoTpmAction::Allow;
   auto absent = [&](std::string msg) {
-    if (noTpmAllowed) return warn(id, reason::kPlatformTpmNotReady, msg + " (the policy accepts it)");
+    if (noTpmAllowed)
+      return warn(id, reason::kPlatformTpmNotReady, msg + " (the policy accepts it)");
     return fail(id, reason::kPlatformTpmNotReady, std::move(msg));
   };
   if (facts.tpm) {

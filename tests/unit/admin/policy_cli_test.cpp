@@ -105,7 +105,8 @@ TEST(PolicyRender, LoadShowsDiffVerdictChangesAndWarnings) {
   EXPECT_NE(out.find("Dry run: policy.yaml (policy acme-v2)"), std::string::npos) << out;
   EXPECT_NE(out.find("hash   aaa -> bbb"), std::string::npos) << out;
   EXPECT_NE(out.find("tpm.nonce_lifetime_seconds: 60 -> 30"), std::string::npos) << out;
-  EXPECT_NE(out.find("dev-000001 (SN-1) admission: identified PB-0100 -> blocked PB-1003"), std::string::npos)
+  EXPECT_NE(out.find("dev-000001 (SN-1) admission: identified PB-0100 -> blocked PB-1003"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("WARNING tpm.no_tpm: No proof. (accepted: \"lab\")"), std::string::npos);
   EXPECT_NE(out.find("Nothing was changed (--dry-run)."), std::string::npos);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SQLite store: one temporary directory per test, a FixedClock, and raw sqlite3 access only
 // where a test plays the attacker (tampering with the audit table) or inspects the schema.
-#include "store/migrations.hpp"
 #include "store/store.hpp"
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 
 #include "core/reasons.hpp"
 #include "store/audit_chain.hpp"
+#include "store/migrations.hpp"
 
 namespace pb {
 namespace {
