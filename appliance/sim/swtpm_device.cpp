@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -50,17 +51,21 @@ sockaddr_in loopback(std::uint16_t port) {
 }
 
 // A port that was free a moment ago. swtpm binds the server port itself (Debian 12's swtpm takes
-// no listening fd for the server channel), so a race is possible and handled by retrying.
+// no listening fd for the server channel), so a race is possible and handled by retrying. The
+// port is drawn below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by
+// default): an ephemeral port is what every outgoing connection on the machine takes next, and
+// on a busy test run one regularly did between this probe and swtpm's bind.
 Result<std::uint16_t> probeFreePort() {
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (s.get() < 0) return makeError("io", std::string("socket: ") + std::strerror(errno));
-  sockaddr_in a = loopback(0);
-  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    return makeError("io", std::string("bind: ") + std::strerror(errno));
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(10000, 32000);
+  for (int i = 0; i < 64; ++i) {
+    const auto port = static_cast<std::uint16_t>(pick(rng));
+    Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (s.get() < 0) return makeError("io", std::string("socket: ") + std::strerror(errno));
+    sockaddr_in a = loopback(port);
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return port;
   }
-  socklen_t len = sizeof a;
-  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return static_cast<std::uint16_t>(ntohs(a.sin_port));
+  return makeError("io", "no free port between 10000 and 32000");
 }
 
 // The control channel is P+1 (the swtpm TCTI's convention). We bind and listen on it ourselves

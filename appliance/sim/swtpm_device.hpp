@@ -22,7 +22,7 @@ struct SwtpmOptions {
   // false starts the TPM without TPM2_Startup: present but "not ready for use" until someone
   // sends Startup, which is what the not_ready fleet switch shows the agent.
   bool startup = true;
-  int maxAttempts = 8;  // port races (EADDRINUSE) are retried with fresh ports
+  int maxAttempts = 16;  // port races (EADDRINUSE) are retried with fresh ports
   std::chrono::milliseconds readyTimeout{10000};
 };
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 
 #include <arpa/inet.h>
@@ -35,11 +36,11 @@ int listenOn(int port) {
   return fd;
 }
 
-int boundPort(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return ntohs(addr.sin_port);
+// Below the kernel's ephemeral range, which outgoing connections of concurrent tests draw from
+// (the same reasoning as appliance/sim/swtpm_device.cpp).
+int randomLowPort() {
+  static std::mt19937 rng{std::random_device{}()};
+  return std::uniform_int_distribution<int>(10000, 32000)(rng);
 }
 
 }  // namespace
@@ -59,9 +60,9 @@ Swtpm::Swtpm(const std::string& stateDir) {
   // The swtpm TCTI talks to port N and its control channel on N+1. Ports are found free by binding
   // them; if another process takes one before swtpm does, swtpm exits and we try the next pair.
   for (int attempt = 0; attempt < 20 && pid_ < 0; ++attempt) {
-    int server = listenOn(0);
+    int port = randomLowPort();
+    int server = listenOn(port);
     if (server < 0) continue;
-    int port = boundPort(server);
     int ctrl = listenOn(port + 1);
     ::close(server);
     if (ctrl < 0) continue;
