@@ -2,6 +2,7 @@
 #include "agent/agent_session.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -64,17 +65,28 @@ AgentResponder* AgentSession::responderFor(std::string_view type) const {
   return nullptr;
 }
 
+std::chrono::milliseconds jitteredBackoff(std::chrono::milliseconds backoff, double unit) {
+  const double half = static_cast<double>(backoff.count()) / 2.0;
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(half + std::clamp(unit, 0.0, 1.0) * half));
+}
+
 boost::asio::awaitable<AgentOutcome> AgentSession::run() {
   AgentOutcome out;
   auto backoff = options_.backoffStart;
+  const auto deadline = std::chrono::steady_clock::now() + options_.retryBudget;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int i = 0; i < options_.maxAttempts; ++i) {
     out.attempts = i + 1;
     if (co_await attempt(out)) co_return out;
     if (i + 1 == options_.maxAttempts) break;
+    const auto wait = jitteredBackoff(backoff, unit(rng));
+    if (std::chrono::steady_clock::now() + wait >= deadline) break;  // the budget is spent
     if (progress_) {
-      progress_("retrying in " + std::to_string(backoff.count()) + " ms (" + out.message + ")");
+      progress_("retrying in " + std::to_string(wait.count()) + " ms (" + out.message + ")");
     }
-    boost::asio::steady_timer timer(ex_, backoff);
+    boost::asio::steady_timer timer(ex_, wait);
     boost::system::error_code ec;
     co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     backoff = std::min(backoff * 2, options_.backoffMax);

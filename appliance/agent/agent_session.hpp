@@ -2,6 +2,13 @@
 // The device side of agent protocol v1: connect (pinned TLS), Hello, then follow the appliance
 // until it gives a final verdict. Reconnects with exponential backoff when the appliance goes
 // away mid-session (restart, network blip) and tells the appliance which session it resumes.
+//
+// Retry policy: an unreachable appliance and the transient refusals (PB-0007 too many sessions,
+// PB-0008, PB-0010, PB-9002) are retried with exponential backoff and jitter (each wait is drawn
+// from [b/2, b], b doubling from backoffStart to backoffMax, so a bench full of agents refused at
+// once does not come back at once) until retryBudget has passed since the first attempt or
+// maxAttempts is reached. The default budget (2 minutes) outlasts a flood of idle connections,
+// each of which the appliance drops after its hello deadline (seconds).
 #pragma once
 
 #include <chrono>
@@ -28,7 +35,8 @@ struct AgentOptions {
   std::uint16_t port = 8443;
   std::string bindAddress;  // source address to connect from ("" = any)
   std::chrono::milliseconds ioTimeout{30000};
-  int maxAttempts = 8;  // connection attempts in total, including reconnects
+  int maxAttempts = 64;  // connection attempts in total, including reconnects
+  std::chrono::milliseconds retryBudget{120000};  // no new attempt starts after this long
   std::chrono::milliseconds backoffStart{200};
   std::chrono::milliseconds backoffMax{5000};
   std::string agentName = "bench-agent/0.1.0";
@@ -62,6 +70,9 @@ inline constexpr int kNotAttestable = 23;
 }  // namespace agent_exit
 
 int exitCodeForState(const std::string& state);
+
+// The wait before the next attempt: uniform in [backoff/2, backoff] (`unit` in [0, 1]).
+std::chrono::milliseconds jitteredBackoff(std::chrono::milliseconds backoff, double unit);
 
 class AgentSession {
  public:

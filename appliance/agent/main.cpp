@@ -44,7 +44,11 @@ Options:
   --event-log PATH       measured-boot event log (default
                          /sys/kernel/security/tpm0/binary_bios_measurements)
   --timeout-ms N         timeout of every read and write (default 30000)
-  --attempts N           connection attempts including reconnects (default 8)
+  --attempts N           connection attempts including reconnects (default 64)
+  --retry-budget-ms N    start no new attempt after N ms (default 120000): an unreachable or
+                         full appliance (PB-0007, PB-0008) is retried with exponential backoff
+                         and jitter until then
+  --backoff-max-ms N     longest wait between attempts (default 5000)
   --json                 print the outcome as one JSON object on stdout
   --quiet                no progress lines on stderr
   -h, --help             this text
@@ -109,6 +113,8 @@ int main(int argc, char** argv) {
                                  {"event-log", required_argument, nullptr, 'e'},
                                  {"timeout-ms", required_argument, nullptr, 't'},
                                  {"attempts", required_argument, nullptr, 'n'},
+                                 {"retry-budget-ms", required_argument, nullptr, 'B'},
+                                 {"backoff-max-ms", required_argument, nullptr, 'X'},
                                  {"json", no_argument, nullptr, 'j'},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -154,6 +160,12 @@ int main(int argc, char** argv) {
           break;
         case 'n':
           opt.maxAttempts = std::max(1, std::stoi(optarg));
+          break;
+        case 'B':
+          opt.retryBudget = std::chrono::milliseconds(std::stoul(optarg));
+          break;
+        case 'X':
+          opt.backoffMax = std::chrono::milliseconds(std::max(1UL, std::stoul(optarg)));
           break;
         case 'j':
           json = true;

@@ -16,6 +16,7 @@ KioskServerOptions serverOptions(const BenchConfig& config, Logger& log) {
   o.address = config.kiosk.address;
   o.port = config.kiosk.port;
   o.maxConnections = config.kiosk.maxConnections;
+  o.maxConnectionsPerSource = config.kiosk.maxConnectionsPerSource;
   o.maxMessageBytes = config.kiosk.maxMessageBytes;
   o.idleTimeout = std::chrono::milliseconds(config.kiosk.idleTimeoutMs);
   o.allowedOrigins = config.kiosk.allowedOrigins;
@@ -28,7 +29,8 @@ KioskServerOptions serverOptions(const BenchConfig& config, Logger& log) {
 BenchKiosk::BenchKiosk(boost::asio::any_io_executor executor, const BenchConfig& config,
                        KioskHeader header, KioskPolicy policy, Store& store, const Clock& clock,
                        Logger& log, std::int64_t startedAt)
-    : feed_(store, clock, std::move(header), kioskSlots(config), policy, startedAt),
+    : feed_(store, clock, std::move(header), kioskSlots(config), policy, startedAt,
+            config.kiosk.unregisteredTilesPerSlot),
       server_(std::move(executor), serverOptions(config, log),
               [this] { return feed_.snapshot(); }) {}
 

@@ -209,6 +209,9 @@ int main(int argc, char** argv) {
   sopt.benchId = config->benchId;
   sopt.ioTimeout = std::chrono::milliseconds(config->ioTimeoutMs);
   sopt.sessionTimeout = std::chrono::milliseconds(config->sessionTimeoutMs);
+  sopt.helloTimeout = std::chrono::milliseconds(config->helloTimeoutMs);
+  sopt.unregisteredHellosPerMinute = config->unregisteredHellosPerMinute;
+  sopt.unregisteredHelloBurst = config->unregisteredHelloBurst;
   std::map<std::string, std::string> slotBySource;  // canonical address -> slot id
   for (const auto& slot : config->slots) slotBySource[slot.source] = slot.id;
   sopt.slotFor = [slotBySource](const std::string& peer) {
@@ -280,6 +283,12 @@ int main(int argc, char** argv) {
   lopt.maxSessionsPerSource = config->maxSessionsPerSource;
   // Handshakes in flight are bounded by the session cap: a burst of a full bench is normal.
   lopt.maxHandshakes = config->maxSessions;
+  lopt.firstByteTimeout = std::chrono::milliseconds(config->helloTimeoutMs);
+  // The slots' own sources keep a share of sessions and handshakes that others cannot take.
+  lopt.reserved = config->reservedSlotSessions;
+  lopt.isReservedSource = [slotBySource](const std::string& peer) {
+    return slotBySource.count(pb::canonicalIpAddress(peer)) > 0;
+  };
   pb::TlsListener listener(
       io.get_executor(), lopt, *serverTls,
       [&sessions](std::unique_ptr<pb::FrameTransport> t) { return sessions.handle(std::move(t)); });
@@ -409,6 +418,7 @@ int main(int argc, char** argv) {
 
   io.run();
 
+  sessions.flushRefusals();  // the last interval's count of refused hellos
   pb::AuditRecord stopped;
   stopped.actor = "benchd";
   stopped.action = "benchd.stop";

@@ -128,7 +128,7 @@ void readAmtProvisioning(YamlMapReader& root, BenchConfig& cfg) {
   readPath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
 }
 
-void readLimits(YamlMapReader& root, BenchConfig& cfg) {
+void readLimits(YamlMapReader& root, BenchConfig& cfg, bool& reservedSet) {
   const YamlNode* node = root.getMapping("limits");
   if (node == nullptr) return;
   YamlMapReader r(*node, root.pathOf("limits"), root.issues());
@@ -142,6 +142,21 @@ void readLimits(YamlMapReader& root, BenchConfig& cfg) {
     r.report("max_sessions_per_source",
              "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
   }
+  if (!r.readUnsigned("hello_timeout_ms", cfg.helloTimeoutMs, 100, 60000)) {
+    cfg.helloTimeoutMs = std::min(cfg.helloTimeoutMs, cfg.ioTimeoutMs);  // the default follows
+  } else if (cfg.helloTimeoutMs > cfg.ioTimeoutMs) {
+    r.report("hello_timeout_ms",
+             "must not exceed io_timeout_ms (" + std::to_string(cfg.ioTimeoutMs) + ")");
+  }
+  if (r.readUnsigned("reserved_slot_sessions", cfg.reservedSlotSessions, 0, 65536)) {
+    reservedSet = true;
+    if (cfg.reservedSlotSessions > cfg.maxSessions) {
+      r.report("reserved_slot_sessions",
+               "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
+    }
+  }
+  r.readUnsigned("unregistered_hellos_per_minute", cfg.unregisteredHellosPerMinute, 1, 60000);
+  r.readUnsigned("unregistered_hello_burst", cfg.unregisteredHelloBurst, 1, 10000);
 }
 
 // "http://host[:port]" with a host of letters, digits, '.', '-' or a bracketed IPv6 literal: an
@@ -209,6 +224,16 @@ void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
     lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
     lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
     lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
+    if (!lr.readUnsigned("max_connections_per_source", cfg.kiosk.maxConnectionsPerSource, 1,
+                         1024)) {
+      // The default follows a smaller max_connections down.
+      cfg.kiosk.maxConnectionsPerSource =
+          std::min(cfg.kiosk.maxConnectionsPerSource, cfg.kiosk.maxConnections);
+    } else if (cfg.kiosk.maxConnectionsPerSource > cfg.kiosk.maxConnections) {
+      lr.report("max_connections_per_source", "must not exceed max_connections (" +
+                                                  std::to_string(cfg.kiosk.maxConnections) + ")");
+    }
+    lr.readUnsigned("unregistered_tiles_per_slot", cfg.kiosk.unregisteredTilesPerSlot, 1, 64);
   }
 }
 
@@ -294,7 +319,15 @@ void readPolicy(YamlMapReader& root, BenchConfig& cfg) {
   }
 }
 
-void applyDefaults(YamlMapReader& root, BenchConfig& cfg) {
+void applyDefaults(YamlMapReader& root, BenchConfig& cfg, bool reservedSet) {
+  if (!reservedSet) {
+    // Enough for every slot's sources to use their whole per-source share, but never more than
+    // half the bench: unmapped devices (a spare bench, a laptop on a trolley) still get in.
+    const std::uint64_t wanted =
+        std::uint64_t{cfg.slots.size()} * std::uint64_t{cfg.maxSessionsPerSource};
+    cfg.reservedSlotSessions =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(wanted, cfg.maxSessions / 2));
+  }
   if (cfg.stateDir.empty()) return;  // already reported
   const std::string base = cfg.stateDir == "/" ? "" : cfg.stateDir;
   if (cfg.adminSocket.empty()) {
@@ -353,12 +386,13 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     readListener(r, cfg);
     readAdmin(r, cfg);
     readTls(r, cfg);
-    readLimits(r, cfg);
+    bool reservedSet = false;
+    readLimits(r, cfg, reservedSet);
     readAmtProvisioning(r, cfg);
     readSlots(r, cfg);
     readKiosk(r, cfg);
     readStages(r, cfg);
-    applyDefaults(r, cfg);
+    applyDefaults(r, cfg, reservedSet);
   }  // the reader reports unknown top-level keys here
   if (!issues.empty()) return issues.toError("config");
   return cfg;

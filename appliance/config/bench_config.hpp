@@ -21,12 +21,14 @@ struct SlotConfig {
 // The kiosk display (HTTP + WebSocket, read-only). Loopback by default: exposing it on the
 // provisioning network is a deliberate choice.
 struct KioskConfig {
-  bool enabled = false;                  // kiosk.enabled (opt-in: never a surprise open port)
-  std::string address = "127.0.0.1";     // kiosk.address, IPv4/IPv6 literal
-  std::uint16_t port = 8080;             // kiosk.port; 0 = ephemeral (reported when ready)
-  std::uint32_t maxConnections = 16;     // kiosk.limits.max_connections
-  std::uint32_t maxMessageBytes = 4096;  // kiosk.limits.max_message_bytes (browser -> server)
-  std::uint32_t idleTimeoutMs = 30000;   // kiosk.limits.idle_timeout_ms
+  bool enabled = false;                        // kiosk.enabled (opt-in: never a surprise open port)
+  std::string address = "127.0.0.1";           // kiosk.address, IPv4/IPv6 literal
+  std::uint16_t port = 8080;                   // kiosk.port; 0 = ephemeral (reported when ready)
+  std::uint32_t maxConnections = 16;           // kiosk.limits.max_connections
+  std::uint32_t maxMessageBytes = 4096;        // kiosk.limits.max_message_bytes (browser -> server)
+  std::uint32_t idleTimeoutMs = 30000;         // kiosk.limits.idle_timeout_ms
+  std::uint32_t maxConnectionsPerSource = 8;   // kiosk.limits.max_connections_per_source
+  std::uint32_t unregisteredTilesPerSlot = 4;  // kiosk.limits.unregistered_tiles_per_slot
   // kiosk.allowed_origins: extra WebSocket origins ("http://host:port"); the kiosk's own
   // address (and localhost for a loopback kiosk) is always allowed.
   std::vector<std::string> allowedOrigins;
@@ -52,8 +54,17 @@ struct BenchConfig {
   std::uint32_t sessionTimeoutMs = 300000;  // limits.session_timeout_ms
   std::uint32_t maxSessions = 512;          // limits.max_sessions
   std::uint32_t maxSessionsPerSource = 8;   // limits.max_sessions_per_source
-  std::vector<SlotConfig> slots;            // slots
-  std::string logLevel = "info";            // log_level: debug|info|warn|error
+  // limits.hello_timeout_ms: accept -> first ClientHello byte, and handshake -> the agent's hello.
+  std::uint32_t helloTimeoutMs = 3000;
+  // limits.reserved_slot_sessions: sessions (and handshakes) only slot sources may use. Default:
+  // slots x max_sessions_per_source, at most half of max_sessions.
+  std::uint32_t reservedSlotSessions = 0;
+  // limits.unregistered_hellos_per_minute / limits.unregistered_hello_burst: a token bucket per
+  // source address for hellos whose serial is not in the register.
+  std::uint32_t unregisteredHellosPerMinute = 12;
+  std::uint32_t unregisteredHelloBurst = 4;
+  std::vector<SlotConfig> slots;  // slots
+  std::string logLevel = "info";  // log_level: debug|info|warn|error
   // amt_provisioning.certificate: PEM of the bench's AMT provisioning certificate ("" = none);
   // amt_provisioning.crl: the internal CA's CRL (PEM or DER), optional.
   std::string amtProvisioningCertificate;

@@ -39,6 +39,11 @@ constexpr std::array kReasons{
            "Reconnect the device; the agent retries by itself after an appliance restart."},
     Reason{kShuttingDown, "shutting_down", "The appliance is shutting down.",
            "Wait for the appliance to restart; agents reconnect by themselves."},
+    Reason{kRateLimited, "rate_limited",
+           "Too many devices that are not in the asset register connected from this network "
+           "address.",
+           "Remove the unregistered devices from the slot, or import them into the register; the "
+           "address may connect again after a short pause."},
     Reason{kAwaitingHardwareProof, "awaiting_hardware_proof",
            "The device is pre-registered and identified; it is not admitted until its TPM proves "
            "its identity.",

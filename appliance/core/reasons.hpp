@@ -29,6 +29,7 @@ inline constexpr std::string_view kTooManySessions = "PB-0007";
 inline constexpr std::string_view kTooManyFromSource = "PB-0008";
 inline constexpr std::string_view kPeerClosed = "PB-0009";
 inline constexpr std::string_view kShuttingDown = "PB-0010";
+inline constexpr std::string_view kRateLimited = "PB-0011";
 // 01xx: informational states on the way to ready
 inline constexpr std::string_view kAwaitingHardwareProof = "PB-0100";
 // 10xx: admission

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kiosk/kiosk_feed.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -18,13 +19,15 @@ std::int64_t kioskNowMs() {
 }
 
 KioskFeed::KioskFeed(Store& store, const Clock& clock, KioskHeader header,
-                     std::vector<KioskSlot> slots, KioskPolicy policy, std::int64_t since)
+                     std::vector<KioskSlot> slots, KioskPolicy policy, std::int64_t since,
+                     std::size_t unregisteredPerSlot)
     : store_(store),
       clock_(clock),
       header_(std::move(header)),
       slots_(std::move(slots)),
       policy_(policy),
-      since_(since) {
+      since_(since),
+      unregisteredPerSlot_(std::max<std::size_t>(1, unregisteredPerSlot)) {
   for (const auto& s : slots_) slotLabels_[s.id] = s.label.empty() ? s.id : s.label;
 }
 
@@ -45,6 +48,20 @@ void KioskFeed::remember(const nlohmann::json& tile) {
   verdictByKey_[tile.at("key").get<std::string>()] = tile.at("verdict").get<std::string>();
 }
 
+std::vector<std::string> KioskFeed::keepUnregistered(const nlohmann::json& tile) {
+  const std::string key = tile.at("key").get<std::string>();
+  auto& keys = unregisteredBySlot_[tile.value("slot", "")];
+  keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+  keys.push_back(key);
+  std::vector<std::string> evicted;
+  while (keys.size() > unregisteredPerSlot_) {
+    evicted.push_back(keys.front());
+    verdictByKey_.erase(keys.front());
+    keys.pop_front();
+  }
+  return evicted;
+}
+
 Result<nlohmann::json> KioskFeed::snapshot() {
   auto devices = store_.listDevices(std::nullopt);
   if (!devices.ok()) return devices.error().withContext("kiosk snapshot: devices");
@@ -53,6 +70,7 @@ Result<nlohmann::json> KioskFeed::snapshot() {
 
   const TileContext ctx = context();
   verdictByKey_.clear();
+  unregisteredBySlot_.clear();
   nlohmann::json tiles = nlohmann::json::array();
   for (const auto& d : *devices) {
     if (!d.state) continue;  // registered but never on the bench
@@ -60,13 +78,22 @@ Result<nlohmann::json> KioskFeed::snapshot() {
     remember(tiles.back());
   }
   // Unregistered devices exist only as sessions; newest first, so the first of a key wins.
+  // At most unregisteredPerSlot_ of them per slot: the newest.
   std::map<std::string, bool> seen;
+  std::map<std::string, std::vector<nlohmann::json>> newestBySlot;
   for (const auto& s : *sessions) {
     if (!s.deviceId.empty() || s.startedAt < since_) continue;
     nlohmann::json tile = tileFromSession(s, ctx);
     if (!seen.emplace(tile.at("key").get<std::string>(), true).second) continue;
-    remember(tile);
-    tiles.push_back(std::move(tile));
+    auto& kept = newestBySlot[s.slot];
+    if (kept.size() < unregisteredPerSlot_) kept.push_back(std::move(tile));
+  }
+  for (auto& [slot, kept] : newestBySlot) {
+    for (auto it = kept.rbegin(); it != kept.rend(); ++it) {  // oldest first
+      (void)keepUnregistered(*it);
+      remember(*it);
+      tiles.push_back(std::move(*it));
+    }
   }
   nlohmann::json slots = nlohmann::json::array();
   for (const auto& s : slots_) slots.push_back({{"id", s.id}, {"label", slotLabels_.at(s.id)}});
@@ -92,9 +119,14 @@ std::vector<nlohmann::json> KioskFeed::onSessionChange(const std::string& sessio
     tile = tileFromSession(**s, context());
   }
   const auto before = counts();
+  std::vector<std::string> evicted;
+  if (deviceId.empty()) evicted = keepUnregistered(tile);
   remember(tile);
   std::vector<nlohmann::json> out;
   out.push_back({{"type", "tile"}, {"seq", ++seq_}, {"changed_at_ms", changedAt}, {"tile", tile}});
+  for (const auto& key : evicted) {
+    out.push_back({{"type", "remove"}, {"seq", ++seq_}, {"key", key}});
+  }
   auto after = counts();
   if (after != before) {
     out.push_back(

@@ -2,6 +2,7 @@
 #include "kiosk/kiosk_server.hpp"
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -58,6 +59,7 @@ struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
   tcp::acceptor acceptor;
   std::optional<KioskAccess> access;
   std::size_t active = 0;
+  std::map<std::string, std::size_t> perSource;  // open connections by peer address
   bool stopped = false;
   std::set<std::shared_ptr<WsClient>> clients;
   std::set<tcp::socket*> httpSockets;  // for stop(); entries live in their coroutine frames
@@ -83,8 +85,20 @@ struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
         sock.close(ec);
         continue;
       }
+      // One address cannot hold every connection: idle sockets from one peer would lock the
+      // kiosk browser out for a whole idle timeout.
+      auto ep = sock.remote_endpoint(ec);
+      if (ec) continue;
+      std::string source = ep.address().to_string();
+      if (perSource[source] >= options.maxConnectionsPerSource) {
+        log(LogLevel::Debug, "kiosk.connection_refused",
+            {{"reason", "max_connections_per_source"}});
+        sock.close(ec);
+        continue;
+      }
+      ++perSource[source];
       ++active;
-      asio::co_spawn(executor, serve(std::move(sock)), asio::detached);
+      asio::co_spawn(executor, serve(std::move(sock), std::move(source)), asio::detached);
     }
   }
 
@@ -96,12 +110,17 @@ struct KioskServer::Impl : std::enable_shared_from_this<KioskServer::Impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  asio::awaitable<void> serve(tcp::socket sock) {
+  asio::awaitable<void> serve(tcp::socket sock, std::string source) {
     auto self = shared_from_this();
     struct Done {
       Impl& impl;
-      ~Done() { --impl.active; }
-    } done{*this};
+      const std::string& source;
+      ~Done() {
+        --impl.active;
+        auto it = impl.perSource.find(source);
+        if (it != impl.perSource.end() && --it->second == 0) impl.perSource.erase(it);
+      }
+    } done{*this, source};
     beast::tcp_stream stream(std::move(sock));
     httpSockets.insert(&stream.socket());
     struct Untrack {

@@ -3,7 +3,8 @@
 // pushes the feed (kiosk_feed.hpp) to every connected browser; nothing a browser sends changes
 // anything (its messages are read only to notice a closed connection, and bounded).
 //
-// Limits: connections (HTTP and WebSocket together; more are closed at once), request header
+// Limits: connections (HTTP and WebSocket together, in total and per peer address; more are
+// closed at once), request header
 // and body size, the size of a browser's WebSocket message, idle time (HTTP keep-alive; a
 // WebSocket is pinged and closed when the peer stops answering), and the backlog of messages
 // queued for one slow browser (it is dropped and resynchronises when it reconnects).
@@ -32,6 +33,7 @@ struct KioskServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral
   std::uint32_t maxConnections = 16;
+  std::uint32_t maxConnectionsPerSource = 8;  // by peer address; more are closed at once
   std::uint32_t maxMessageBytes = 4096;
   std::chrono::milliseconds idleTimeout{30000};
   std::vector<std::string> allowedOrigins;

@@ -84,7 +84,39 @@ SessionManager::SessionManager(Store& store, const Clock& clock, Logger& log,
       log_(log),
       options_(std::move(options)),
       policy_(std::move(policy)),
-      stages_(std::move(stages)) {}
+      stages_(std::move(stages)),
+      unregisteredHellos_(options_.unregisteredHellosPerMinute, options_.unregisteredHelloBurst),
+      refusals_(options_.refusalAuditInterval) {}
+
+void SessionManager::auditRefusals(const std::string& source, std::uint64_t count) {
+  AuditRecord r;
+  r.actor = "benchd";
+  r.action = "agent.rate_limited";
+  r.reason = std::string(reason::kRateLimited);
+  r.details = {{"source", source},
+               {"refused", count},
+               {"interval_s", options_.refusalAuditInterval.count()}};
+  if (Status st = store_.appendAudit(r); !st.ok()) {
+    log_.error("session.audit_failed", {{"error", st.error().message}});
+  }
+}
+
+void SessionManager::flushRefusals() {
+  for (const auto& [source, count] : refusals_.drain()) auditRefusals(source, count);
+}
+
+boost::asio::awaitable<bool> SessionManager::admitUnregisteredHello(FrameTransport& t) {
+  const std::string source = t.peerAddress();
+  const auto now = std::chrono::steady_clock::now();
+  if (unregisteredHellos_.allow(source, now)) co_return true;
+  if (std::optional<std::uint64_t> count = refusals_.note(source, now)) {
+    log_.warn("agent.rate_limited", {{"peer", source}, {"refused", *count}});
+    auditRefusals(source, *count);
+  }
+  co_await sendError(t, reason::kRateLimited,
+                     "too many hellos from this address for devices not in the asset register");
+  co_return false;
+}
 
 boost::asio::awaitable<void> SessionManager::sendError(FrameTransport& t, std::string_view code,
                                                        const std::string& message) {
@@ -144,7 +176,7 @@ boost::asio::awaitable<void> SessionManager::handle(std::unique_ptr<FrameTranspo
 boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string& sessionId) {
   const auto io = options_.ioTimeout;
   const auto sessionDeadline = std::chrono::steady_clock::now() + options_.sessionTimeout;
-  Result<nlohmann::json> first = co_await t.readFrame(io);
+  Result<nlohmann::json> first = co_await t.readFrame(std::min(options_.helloTimeout, io));
   if (!first.ok()) {
     log_.info("agent.rejected", {{"peer", t.peerAddress()},
                                  {"code", first.error().code},
@@ -184,6 +216,12 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
     co_return;
   }
   std::optional<DeviceRecord> device = std::move(*found);
+  // Before anything is written: a stream of unregistered hellos must not grow the database,
+  // the audit log or the kiosk without bound.
+  if (!device) {
+    const bool admitted = co_await admitUnregisteredHello(t);
+    if (!admitted) co_return;
+  }
 
   SessionRecord s;
   s.deviceId = device ? device->id : "";

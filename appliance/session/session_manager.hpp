@@ -29,6 +29,7 @@
 #include "core/log.hpp"
 #include "net/frame_transport.hpp"
 #include "session/policy_snapshot.hpp"
+#include "session/source_limits.hpp"
 #include "session/stage.hpp"
 #include "store/store.hpp"
 
@@ -45,6 +46,15 @@ struct SessionEvent {
 struct SessionOptions {
   std::string benchId;
   std::chrono::milliseconds ioTimeout{10000};
+  // For the agent's first frame (hello), far shorter than ioTimeout: a connection that never
+  // says hello gives its place back quickly (the listener counts it as a session meanwhile).
+  std::chrono::milliseconds helloTimeout{3000};
+  // Hellos of devices not in the register, per source address (token bucket); more are refused
+  // with reason::kRateLimited before any session row, audit record or kiosk tile is written.
+  double unregisteredHellosPerMinute = 12;
+  double unregisteredHelloBurst = 4;
+  // Refused hellos are audited once per source and interval, with a count.
+  std::chrono::seconds refusalAuditInterval{60};
   // The whole session, first frame to final verdict: a device cannot hold a slot forever by
   // answering just in time.
   std::chrono::milliseconds sessionTimeout{300000};
@@ -60,6 +70,9 @@ class SessionManager {
 
   // Handles one agent connection to the end. Never throws.
   boost::asio::awaitable<void> handle(std::unique_ptr<FrameTransport> transport);
+
+  // Audits the refusals counted since each source's last record (benchd calls it at shutdown).
+  void flushRefusals();
 
   void setPolicy(std::shared_ptr<const PolicySnapshot> policy) { policy_ = std::move(policy); }
   [[nodiscard]] const PolicySnapshot& policy() const { return *policy_; }
@@ -80,6 +93,9 @@ class SessionManager {
   class LiveGuard;
 
   boost::asio::awaitable<void> run(FrameTransport& t, std::string& sessionId);
+  // false = refused (the agent has been told); counts and audits the refusal.
+  boost::asio::awaitable<bool> admitUnregisteredHello(FrameTransport& t);
+  void auditRefusals(const std::string& source, std::uint64_t count);
   boost::asio::awaitable<void> sendError(FrameTransport& t, std::string_view code,
                                          const std::string& message);
   boost::asio::awaitable<Status> record(SessionRecord& s, const std::string& deviceId,
@@ -98,6 +114,8 @@ class SessionManager {
   std::map<std::string, Live> live_;  // by session id; touched on the session executor only
   std::atomic<std::size_t> liveCount_{0};
   std::function<void(const SessionEvent&)> observer_;
+  SourceRateLimiter unregisteredHellos_;
+  RefusalTally refusals_;
 };
 
 }  // namespace pb

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/tls_frame_transport.hpp"
 
+#include <vector>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -142,9 +144,33 @@ asio::awaitable<Status> TlsFrameTransport::writeFrame(const nlohmann::json& msg,
   co_return Status{};
 }
 
+// After a bad frame the peer may still be sending (the rest of an oversize frame). Closing a
+// socket with unread bytes makes the kernel answer with a TCP reset, which can destroy the error
+// frame just written before the peer reads it; so read and discard what it sends, bounded in
+// bytes and time, until it has read our answer and closed its side.
+asio::awaitable<void> TlsFrameTransport::drainAfterBadFrame() {
+  Deadline deadline(stream_.get_executor(), closeTimeout_, [this] { cancelSocket(); });
+  const std::size_t limit = std::size_t{maxFrame_} + kReadChunk;
+  std::vector<char> sink(16 * 1024);
+  std::size_t drained = 0;
+  error_code ec;
+  while (drained < limit) {
+    drained += co_await stream_.async_read_some(asio::buffer(sink),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  if (ec == asio::error::eof) {
+    peerSentCloseNotify_ = true;
+  } else if (ec) {
+    // Timed out or failed mid-record: no orderly TLS shutdown is possible any more.
+    fail(ioError(ec, deadline.expired(), "draining after a bad frame"));
+  }
+}
+
 asio::awaitable<void> TlsFrameTransport::close() {
   if (closed_) co_return;
   closed_ = true;
+  if (readBroken_ && !broken_) co_await drainAfterBadFrame();
   if (!broken_ || peerSentCloseNotify_) {
     // close_notify, then wait (bounded) for the peer's; a peer that never answers is cut off.
     Deadline deadline(stream_.get_executor(), closeTimeout_, [this] { cancelSocket(); });

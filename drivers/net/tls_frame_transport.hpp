@@ -42,6 +42,7 @@ class TlsFrameTransport final : public FrameTransport {
   Error fail(Error e);
   Error failRead(Error e);
   void cancelSocket();
+  boost::asio::awaitable<void> drainAfterBadFrame();
 
   TlsStream stream_;
   std::uint32_t maxFrame_;

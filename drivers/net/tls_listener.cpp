@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/tls_listener.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -48,6 +49,7 @@ struct TlsListener::State {
   std::size_t handshakes = 0;
   std::size_t sessions = 0;
   std::map<std::string, std::size_t> perSource;
+  std::map<std::string, std::size_t> handshakesPerSource;
 };
 
 namespace {
@@ -75,24 +77,56 @@ class SessionSlot {
 
 class HandshakeSlot {
  public:
-  explicit HandshakeSlot(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  HandshakeSlot(std::shared_ptr<State> state, std::string source)
+      : state_(std::move(state)), source_(std::move(source)) {}
   ~HandshakeSlot() {
     std::lock_guard lock(state_->mu);
     --state_->handshakes;
+    auto it = state_->handshakesPerSource.find(source_);
+    if (it != state_->handshakesPerSource.end() && --it->second == 0) {
+      state_->handshakesPerSource.erase(it);
+    }
   }
   HandshakeSlot(const HandshakeSlot&) = delete;
   HandshakeSlot& operator=(const HandshakeSlot&) = delete;
 
  private:
   std::shared_ptr<State> state_;
+  std::string source_;
 };
 
+// The part of `total` a source may use: all of it for reserved sources, the rest for others.
+std::size_t capFor(const State& s, std::size_t total, bool reservedSource) {
+  if (reservedSource) return total;
+  return total - std::min(total, s.options.reserved);
+}
+
+bool isReserved(const State& s, const std::string& source) {
+  return s.options.reserved > 0 && s.options.isReservedSource && s.options.isReservedSource(source);
+}
+
+// true = the handshake may start (and is counted).
+bool startHandshake(State& s, const std::string& source, bool reservedSource) {
+  std::lock_guard lock(s.mu);
+  if (s.stopped || s.handshakes >= capFor(s, s.options.maxHandshakes, reservedSource)) {
+    return false;
+  }
+  auto& fromSource = s.handshakesPerSource[source];
+  if (fromSource >= s.options.maxSessionsPerSource) {
+    if (fromSource == 0) s.handshakesPerSource.erase(source);
+    return false;
+  }
+  ++fromSource;
+  ++s.handshakes;
+  return true;
+}
+
 // nullopt = admitted (and counted); otherwise the refusal to send.
-std::optional<ErrorFrame> admit(State& s, const std::string& source) {
+std::optional<ErrorFrame> admit(State& s, const std::string& source, bool reservedSource) {
   std::lock_guard lock(s.mu);
   if (s.stopped)
     return ErrorFrame{std::string(reason::kShuttingDown), "the bench is shutting down"};
-  if (s.sessions >= s.options.maxSessions) {
+  if (s.sessions >= capFor(s, s.options.maxSessions, reservedSource)) {
     return ErrorFrame{std::string(reason::kTooManySessions),
                       "the bench is handling its maximum of " +
                           std::to_string(s.options.maxSessions) + " sessions"};
@@ -110,26 +144,34 @@ std::optional<ErrorFrame> admit(State& s, const std::string& source) {
 }
 
 asio::awaitable<void> runConnection(std::shared_ptr<State> state, tcp::socket socket) {
-  {
-    std::lock_guard lock(state->mu);
-    if (state->stopped || state->handshakes >= state->options.maxHandshakes) {
-      // Before any TLS work: a flood of half-open handshakes must not cost CPU or memory.
-      error_code ignored;
-      socket.close(ignored);
-      co_return;
-    }
-    ++state->handshakes;
-  }
-  std::optional<HandshakeSlot> handshakeSlot(std::in_place, state);
-
   error_code ec;
-  TlsStream stream(std::move(socket), *state->context);
   std::string source;
   {
-    auto ep = stream.lowest_layer().remote_endpoint(ec);
+    auto ep = socket.remote_endpoint(ec);
     if (ec) co_return;
     source = addressText(ep.address());
   }
+  const bool reservedSource = isReserved(*state, source);
+  if (!startHandshake(*state, source, reservedSource)) {
+    // Before any TLS work: a flood of half-open handshakes must not cost CPU or memory.
+    error_code ignored;
+    socket.close(ignored);
+    co_return;
+  }
+  std::optional<HandshakeSlot> handshakeSlot(std::in_place, state, source);
+  {
+    // A connect that never says anything is shed after the short first-byte deadline, not held
+    // for the whole handshake timeout.
+    Deadline deadline(socket.get_executor(), state->options.firstByteTimeout, [&socket] {
+      error_code ignored;
+      socket.cancel(ignored);
+    });
+    co_await socket.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || deadline.expired()) co_return;
+  }
+
+  TlsStream stream(std::move(socket), *state->context);
   {
     Deadline deadline(stream.get_executor(), state->options.handshakeTimeout, [&stream] {
       error_code ignored;
@@ -143,7 +185,7 @@ asio::awaitable<void> runConnection(std::shared_ptr<State> state, tcp::socket so
 
   auto transport = std::make_unique<TlsFrameTransport>(
       std::move(stream), state->options.maxFrameBytes, state->options.closeTimeout);
-  if (auto refusal = admit(*state, source)) {
+  if (auto refusal = admit(*state, source, reservedSource)) {
     Status st = co_await transport->writeFrame(refusal->toJson(), state->options.closeTimeout);
     (void)st;  // the peer may already be gone; nothing more to tell it
     co_await transport->close();

@@ -5,8 +5,15 @@
 // Admission happens after the handshake so the refusal can be explained in-band: over maxSessions
 // the client gets one error frame reason::kTooManySessions, over maxSessionsPerSource (per remote
 // IP) reason::kTooManyFromSource, after stop() reason::kShuttingDown; then the connection closes.
-// Handshakes are bounded too: each must finish within handshakeTimeout, and at most
-// maxHandshakes may be in progress at once (more are closed at once, before any TLS work).
+// Handshakes are bounded too: the first byte of the ClientHello must arrive within
+// firstByteTimeout (far shorter than an io timeout, so idle connects are shed fast), the handshake
+// must finish within handshakeTimeout, at most maxHandshakes may be in progress at once and at
+// most maxSessionsPerSource from one address (more are closed at once, before any TLS work: a
+// flood of half-open connects from one address cannot take every handshake slot).
+//
+// Reserved capacity: `reserved` of maxSessions (and of maxHandshakes) are usable only by sources
+// for which isReservedSource() is true (benchd: the configured slot sources), so connections
+// from unmapped addresses cannot starve the bench's own slots.
 #pragma once
 
 #include <chrono>
@@ -35,6 +42,12 @@ struct ListenerOptions {
   std::size_t maxSessions = 64;
   std::size_t maxSessionsPerSource = 1;
   std::size_t maxHandshakes = 128;
+  // From accept to the ClientHello's first byte.
+  std::chrono::milliseconds firstByteTimeout{2000};
+  // Sessions and handshakes kept for sources isReservedSource() accepts (at most maxSessions /
+  // maxHandshakes; 0 = none).
+  std::size_t reserved = 0;
+  std::function<bool(const std::string& source)> isReservedSource;
   // Bounds the write of a refusal error frame and every transport's TLS shutdown (close()).
   std::chrono::milliseconds closeTimeout{1000};
 };

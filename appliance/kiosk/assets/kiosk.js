@@ -230,6 +230,13 @@
     } else if (m.type === 'header') {
       state.header = m.header;
       renderHeader();
+    } else if (m.type === 'remove') {
+      // The bench keeps a bounded number of unregistered devices' tiles per slot.
+      state.tiles.delete(m.key);
+      const old = document.querySelector('.tile[data-key="' + CSS.escape(m.key) + '"]');
+      if (old) old.remove();
+      if (state.detailKey === m.key) closeDetail();
+      refreshEmpty();
     }
     return true;
   }

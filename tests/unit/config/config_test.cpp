@@ -171,6 +171,58 @@ TEST(BenchConfig, OutOfRange) {
             "bench.yaml:5:28: limits.max_sessions_per_source: must not exceed max_sessions (4)");
 }
 
+TEST(BenchConfig, AgentPortAvailabilityLimits) {
+  // Defaults: the hello deadline, and a reservation of slots x per-source, at most half.
+  auto d = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\nslots:\n  - {id: a, source: 10.0.0.1}\n"
+      "  - {id: b, source: 10.0.0.2}\n",
+      "bench.yaml");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->helloTimeoutMs, 3000u);
+  EXPECT_EQ(d->reservedSlotSessions, 16u);  // 2 slots x 8
+  EXPECT_EQ(d->unregisteredHellosPerMinute, 12u);
+  EXPECT_EQ(d->unregisteredHelloBurst, 4u);
+  EXPECT_EQ(d->kiosk.maxConnectionsPerSource, 8u);
+  EXPECT_EQ(d->kiosk.unregisteredTilesPerSlot, 4u);
+  auto capped = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\nlimits:\n  max_sessions: 10\n  io_timeout_ms: 500\n"
+      "slots:\n  - {id: a, source: 10.0.0.1}\n  - {id: b, source: 10.0.0.2}\n"
+      "kiosk:\n  limits: {max_connections: 2}\n",
+      "bench.yaml");
+  ASSERT_TRUE(capped.ok()) << capped.error().message;
+  EXPECT_EQ(capped->reservedSlotSessions, 5u);  // half of max_sessions
+  EXPECT_EQ(capped->helloTimeoutMs, 500u);      // never past the io timeout
+  EXPECT_EQ(capped->kiosk.maxConnectionsPerSource, 2u);
+  auto set = parseBenchConfig(
+      "bench_id: b\nstate_dir: /s\nlimits:\n  hello_timeout_ms: 250\n"
+      "  reserved_slot_sessions: 0\n  unregistered_hellos_per_minute: 30\n"
+      "  unregistered_hello_burst: 2\nkiosk:\n  limits:\n    max_connections_per_source: 3\n"
+      "    unregistered_tiles_per_slot: 1\n",
+      "bench.yaml");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->helloTimeoutMs, 250u);
+  EXPECT_EQ(set->reservedSlotSessions, 0u);
+  EXPECT_EQ(set->unregisteredHellosPerMinute, 30u);
+  EXPECT_EQ(set->unregisteredHelloBurst, 2u);
+  EXPECT_EQ(set->kiosk.maxConnectionsPerSource, 3u);
+  EXPECT_EQ(set->kiosk.unregisteredTilesPerSlot, 1u);
+
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  io_timeout_ms: 1000\n"
+                     "  hello_timeout_ms: 2000\n"),
+            "bench.yaml:5:21: limits.hello_timeout_ms: must not exceed io_timeout_ms (1000)");
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  hello_timeout_ms: 99\n"),
+            "bench.yaml:4:21: limits.hello_timeout_ms: must be in 100..60000, got '99'");
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  max_sessions: 4\n"
+                     "  reserved_slot_sessions: 5\n"),
+            "bench.yaml:5:27: limits.reserved_slot_sessions: must not exceed max_sessions (4)");
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nlimits:\n  unregistered_hello_burst: 0\n"),
+            "bench.yaml:4:29: limits.unregistered_hello_burst: must be in 1..10000, got '0'");
+  EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nkiosk:\n  limits:\n    max_connections: 4\n"
+                     "    max_connections_per_source: 5\n"),
+            "bench.yaml:6:33: kiosk.limits.max_connections_per_source: must not exceed "
+            "max_connections (4)");
+}
+
 TEST(BenchConfig, BadIpAddresses) {
   EXPECT_EQ(errorsOf("bench_id: b\nstate_dir: /s\nslots:\n  - id: x\n    source: 10.0.0.256\n"),
             "bench.yaml:5:13: slots[0].source: expected an IPv4 or IPv6 address, got "

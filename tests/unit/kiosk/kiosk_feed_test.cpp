@@ -97,6 +97,40 @@ TEST_F(KioskFeedTest, SnapshotHoldsDevicesSeenAndUnregisteredSessions) {
   EXPECT_EQ(snap->dump().find("SECRET"), std::string::npos);
 }
 
+// A stream of unregistered devices in one slot keeps only the newest few tiles: in the snapshot
+// and live, where each one pushed out is a numbered "remove" message.
+TEST_F(KioskFeedTest, UnregisteredTilesPerSlotAreBounded) {
+  KioskHeader h{"bench-1", "default", std::string(64, 'c'), false, {}, std::nullopt};
+  KioskFeed f(*store_, clock_, h, {{"a1", "Slot A1"}}, KioskPolicy{}, 0, 3);
+  session(devA_, "SER-A", DeviceState::Identified, "PB-0100");
+  ASSERT_TRUE(f.snapshot().ok());
+  std::vector<std::string> keys;
+  std::vector<std::string> removed;
+  for (int i = 0; i < 10; ++i) {
+    const std::string id =
+        session("", "STRANGER-" + std::to_string(i), DeviceState::Blocked, "PB-1001");
+    for (const auto& m : f.onSessionChange(id, "")) {
+      if (m["type"] == "tile") keys.push_back(m["tile"]["key"]);
+      if (m["type"] == "remove") removed.push_back(m["key"]);
+    }
+  }
+  ASSERT_EQ(keys.size(), 10u);
+  ASSERT_EQ(removed.size(), 7u);
+  for (std::size_t i = 0; i < removed.size(); ++i) EXPECT_EQ(removed[i], keys[i]);
+  // The same device again refreshes its tile instead of taking another place.
+  const std::string again = session("", "STRANGER-9", DeviceState::Blocked, "PB-1001");
+  for (const auto& m : f.onSessionChange(again, "")) EXPECT_NE(m["type"], "remove");
+  // 11 tiles, 7 removals and a header for each of the first three blocked counts.
+  EXPECT_EQ(f.seq(), 21u);
+
+  auto snap = f.snapshot();
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  std::vector<std::string> serials;
+  for (const auto& t : (*snap)["tiles"]) serials.push_back(t["serial"]);
+  EXPECT_EQ(serials, (std::vector<std::string>{"SER-A", "STRANGER-7", "STRANGER-8", "STRANGER-9"}));
+  EXPECT_EQ((*snap)["header"]["counts"]["blocked"], 3);
+}
+
 TEST_F(KioskFeedTest, EventsAreNumberedAndCountsFollow) {
   auto f = feed();
   ASSERT_TRUE(f.snapshot().ok());

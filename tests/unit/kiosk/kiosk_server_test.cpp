@@ -177,6 +177,43 @@ TEST_F(KioskServerTest, ConnectionCap) {
   EXPECT_EQ(readJson(*c)["type"], "snapshot");
 }
 
+// Idle connections from one address take at most its share; another address still gets in.
+TEST_F(KioskServerTest, ConnectionCapPerSource) {
+  KioskServerOptions o;
+  o.maxConnections = 16;
+  o.maxConnectionsPerSource = 2;
+  startServer(o);
+  auto from = [this](const char* address) {
+    tcp::socket s(client_);
+    s.open(tcp::v4());
+    s.bind({asio::ip::make_address(address), 0});
+    s.connect({asio::ip::make_address("127.0.0.1"), port_});
+    return s;
+  };
+  tcp::socket a = from("127.0.0.2");
+  tcp::socket b = from("127.0.0.2");
+  for (int i = 0; i < 100000 && onServer([this] { return server_->connections(); }) < 2; ++i) {
+    // Wait until the server has counted both (each round trip runs after its pending handlers).
+  }
+  ASSERT_EQ(onServer([this] { return server_->connections(); }), 2U);
+  // The third from the same address is closed before a byte is read.
+  tcp::socket c = from("127.0.0.2");
+  char byte = 0;
+  boost::system::error_code ec;
+  c.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  // The kiosk's own browser, elsewhere, is served.
+  tcp::socket d = from("127.0.0.1");
+  http::request<http::empty_body> req{http::verb::get, "/", 11};
+  req.set(http::field::host, host());
+  http::write(d, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(d, buf, res);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(onServer([this] { return server_->connections(); }), 3U);
+}
+
 TEST_F(KioskServerTest, OversizeRequestHeaderIs431) {
   startServer();
   tcp::socket s = connect();

@@ -74,8 +74,13 @@ asio::awaitable<std::unique_ptr<TlsStream>> NetTest::rawTls(std::uint16_t port,
   co_return stream;
 }
 
-asio::awaitable<asio::ip::tcp::socket> NetTest::rawTcp(std::uint16_t port) {
+asio::awaitable<asio::ip::tcp::socket> NetTest::rawTcp(std::uint16_t port,
+                                                       std::string bindAddress) {
   asio::ip::tcp::socket sock(io_.get_executor());
+  if (!bindAddress.empty()) {
+    sock.open(asio::ip::tcp::v4());
+    sock.bind(asio::ip::tcp::endpoint(asio::ip::make_address(bindAddress), 0));
+  }
   co_await sock.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
                               asio::use_awaitable);
   co_return sock;

@@ -51,7 +51,8 @@ class NetTest : public ::testing::Test {
   asio::awaitable<std::unique_ptr<TlsStream>> rawTls(std::uint16_t port,
                                                      std::shared_ptr<asio::ssl::context> ctx,
                                                      std::string bindAddress = "");
-  asio::awaitable<asio::ip::tcp::socket> rawTcp(std::uint16_t port);
+  // TCP connect (optionally from `bindAddress`) and nothing more.
+  asio::awaitable<asio::ip::tcp::socket> rawTcp(std::uint16_t port, std::string bindAddress = "");
 
   std::string dir_;
   asio::io_context io_;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/read.hpp>
@@ -154,6 +155,8 @@ TEST_F(ListenerTest, StartFailures) {
 TEST_F(ListenerTest, SilentClientIsDroppedAfterHandshakeTimeout) {
   ListenerOptions opts;
   opts.handshakeTimeout = 200ms;
+  opts.firstByteTimeout = 200ms;
+  opts.maxSessionsPerSource = 4;  // both connections get as far as the handshake
   std::uint16_t port = listenEcho(opts);
   runClient([&]() -> awaitable<void> {
     auto silent = co_await rawTcp(port);
@@ -174,6 +177,7 @@ TEST_F(ListenerTest, SilentClientIsDroppedAfterHandshakeTimeout) {
 TEST_F(ListenerTest, HandshakesInProgressAreCapped) {
   ListenerOptions opts;
   opts.maxHandshakes = 2;
+  opts.maxSessionsPerSource = 4;  // the cap under test is the total one
   std::uint16_t port = listenEcho(opts);
   runClient([&]() -> awaitable<void> {
     auto a = co_await rawTcp(port);
@@ -194,6 +198,90 @@ TEST_F(ListenerTest, HandshakesInProgressAreCapped) {
     co_await t->close();
   });
   EXPECT_EQ(handlerCalls_, 1);
+}
+
+// Expects `s` to be closed by the server without any TLS (eof or reset).
+awaitable<void> expectClosed(asio::ip::tcp::socket& s) {
+  std::array<char, 16> buf{};
+  error_code ec;
+  co_await s.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+TEST_F(ListenerTest, ConnectThatNeverSendsIsShedAfterFirstByteTimeout) {
+  ListenerOptions opts;
+  opts.firstByteTimeout = 100ms;
+  opts.handshakeTimeout = 60s;  // what used to hold an idle connect; must not be what ends it
+  std::uint16_t port = listenEcho(opts);
+  runClient([&]() -> awaitable<void> {
+    auto silent = co_await rawTcp(port);
+    co_await expectClosed(silent);
+    co_await until([&] { return listener_->pendingHandshakes() == 0; });
+  });
+  EXPECT_EQ(handlerCalls_, 0);
+}
+
+// Bare connects from one address that never send a ClientHello take at most the per-source cap
+// of handshake slots; the rest are closed before any TLS work and other sources still get in.
+TEST_F(ListenerTest, BareConnectsFromOneSourceDoNotTakeAllHandshakeSlots) {
+  ListenerOptions opts;
+  opts.maxHandshakes = 8;
+  opts.maxSessionsPerSource = 2;
+  opts.firstByteTimeout = 60s;
+  opts.handshakeTimeout = 60s;
+  std::uint16_t port = listenEcho(opts);
+  runClient([&]() -> awaitable<void> {
+    std::vector<asio::ip::tcp::socket> flood;
+    for (int i = 0; i < 2; ++i) flood.push_back(co_await rawTcp(port, "127.0.0.5"));
+    co_await until([&] { return listener_->pendingHandshakes() == 2; });
+    for (int i = 0; i < 20; ++i) {
+      auto extra = co_await rawTcp(port, "127.0.0.5");
+      co_await expectClosed(extra);
+    }
+    EXPECT_EQ(listener_->pendingHandshakes(), 2U);
+    auto t = co_await admitted(port, "127.0.0.6");
+    CO_ASSERT_TRUE(t != nullptr);
+    co_await t->close();
+    for (auto& s : flood) s.close();
+  });
+  EXPECT_EQ(handlerCalls_, 1);
+}
+
+TEST_F(ListenerTest, ReservedCapacityIsKeptForReservedSources) {
+  ListenerOptions opts;
+  opts.maxSessions = 3;
+  opts.maxSessionsPerSource = 3;
+  opts.maxHandshakes = 3;
+  opts.reserved = 1;
+  opts.isReservedSource = [](const std::string& s) { return s == "127.0.0.9"; };
+  std::uint16_t port = listenEcho(opts);
+  runClient([&]() -> awaitable<void> {
+    auto a = co_await admitted(port, "127.0.0.2");
+    auto b = co_await admitted(port, "127.0.0.3");
+    CO_ASSERT_TRUE(a != nullptr && b != nullptr);
+    // Unmapped sources have used their share; the reserved one is not theirs.
+    co_await refused(port, "127.0.0.4", reason::kTooManySessions);
+    auto mapped = co_await admitted(port, "127.0.0.9");
+    CO_ASSERT_TRUE(mapped != nullptr);
+    co_await refused(port, "127.0.0.9", reason::kTooManySessions);  // now the bench is full
+    co_await a->close();
+    co_await b->close();
+    co_await mapped->close();
+    co_await until([&] { return listener_->activeSessions() == 0; });
+
+    // The same for handshakes: two unmapped half-open connects fill the unmapped share.
+    auto h1 = co_await rawTcp(port, "127.0.0.2");
+    auto h2 = co_await rawTcp(port, "127.0.0.3");
+    co_await until([&] { return listener_->pendingHandshakes() == 2; });
+    auto h3 = co_await rawTcp(port, "127.0.0.4");
+    co_await expectClosed(h3);
+    auto late = co_await admitted(port, "127.0.0.9");
+    CO_ASSERT_TRUE(late != nullptr);
+    co_await late->close();
+    h1.close();
+    h2.close();
+  });
+  EXPECT_EQ(handlerCalls_, 4);
 }
 
 TEST_F(ListenerTest, CapPerSource) {

@@ -253,6 +253,44 @@ TEST_F(TransportTest, OversizeHeaderIsRefusedBeforeTheBody) {
   EXPECT_EQ(codeOf(serverSecondRead_), reason::kFrameTooLarge);
 }
 
+// A frame one byte over the limit, body and all: the client must finish sending and read the
+// PB-0002 error frame, not a TCP reset (the server drains what the client still sends before it
+// closes, so unread bytes never turn its close into an RST).
+TEST_F(TransportTest, FrameOfMaxPlusOneGetsTheErrorFrameNotAReset) {
+  ListenerOptions opts;  // the default 1 MiB limit, as benchd runs it
+  std::uint16_t port = listenWith(
+      [&](std::unique_ptr<FrameTransport> t) -> awaitable<void> {
+        serverRead_ = co_await t->readFrame(10s);
+        if (!serverRead_->ok()) {
+          ErrorFrame e{serverRead_->error().code, serverRead_->error().message};
+          (void)co_await t->writeFrame(e.toJson(), 5s);
+        }
+        co_await t->close();
+      },
+      opts);
+  runClient([&]() -> awaitable<void> {
+    auto t = co_await connectTls(io_.get_executor(), "127.0.0.1", port, clientCtx_, 5s,
+                                 2 * kDefaultMaxFrameBytes);
+    CO_ASSERT_TRUE(t.ok());
+    json big = typed("hello");
+    big["pad"] = "";
+    const std::size_t base = big.dump().size();
+    big["pad"] = std::string(kDefaultMaxFrameBytes + 1 - base, 'p');
+    CO_ASSERT_TRUE(big.dump().size() == kDefaultMaxFrameBytes + 1);
+    auto st = co_await (*t)->writeFrame(big, 10s);
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    auto f = co_await (*t)->readFrame(10s);
+    CO_ASSERT_TRUE(f.ok());
+    auto e = ErrorFrame::fromJson(*f);
+    CO_ASSERT_TRUE(e.ok());
+    EXPECT_EQ(e->code, reason::kFrameTooLarge);
+    auto end = co_await (*t)->readFrame(5s);
+    EXPECT_EQ(end.ok() ? "<ok>" : end.error().code, reason::kPeerClosed);
+    co_await (*t)->close();
+  });
+  EXPECT_EQ(codeOf(serverRead_), reason::kFrameTooLarge);
+}
+
 TEST_F(TransportTest, ZeroLengthFrameIsMalformed) {
   std::uint16_t port = listenReadOnce(10s);
   runClient([&]() -> awaitable<void> {

@@ -285,3 +285,98 @@ TEST_F(SessionTest, SessionTimeLimitEndsTheSessionRetryable) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+// A TLS connection that never sends hello gives its place back after the short hello deadline,
+// not after the io timeout, and leaves no session row.
+TEST_F(SessionTest, ConnectionThatNeverSaysHelloIsDroppedAtTheHelloDeadline) {
+  SessionOptions so;
+  so.benchId = "t";
+  so.ioTimeout = std::chrono::seconds(600);  // would hold the place for ten minutes
+  so.helloTimeout = std::chrono::milliseconds(100);
+  sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
+                                               makePolicySnapshot(defaultPolicy()),
+                                               std::vector<std::unique_ptr<Stage>>{});
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto end = co_await a->readFrame(std::chrono::seconds(20));
+    EXPECT_FALSE(end.ok());
+    if (!end.ok()) {
+      EXPECT_EQ(end.error().code, reason::kPeerClosed);
+    }
+    co_await a->close();
+  }());
+  auto sessions = store_->listSessions(false, 10);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_TRUE(sessions->empty());
+}
+
+asio::awaitable<nlohmann::json> unregisteredHello(FrameTransport& t, const std::string& serial) {
+  Hello h;
+  h.versions = {1};
+  h.agent = "test";
+  h.identity.serial = serial;
+  h.identity.smbiosUuid = "4c4c4544-0031-3010-8052-b2c04f4a9999";
+  co_await t.writeFrame(h.toJson(), std::chrono::seconds(5));
+  auto first = co_await t.readFrame(std::chrono::seconds(5));
+  if (!first.ok()) co_return nlohmann::json{};
+  if ((*first)["type"] == "error") co_return *first;
+  auto verdict = co_await t.readFrame(std::chrono::seconds(5));  // after the welcome
+  co_return verdict.ok() ? *verdict : nlohmann::json{};
+}
+
+TEST_F(SessionTest, UnregisteredHellosAreRateLimitedPerSourceAndRefusalsAggregated) {
+  SessionOptions so;
+  so.benchId = "t";
+  so.ioTimeout = std::chrono::seconds(5);
+  so.unregisteredHellosPerMinute = 0.001;  // no refill within the test
+  so.unregisteredHelloBurst = 2;
+  sessions_ = std::make_unique<SessionManager>(*store_, clock_, log_, so,
+                                               makePolicySnapshot(defaultPolicy()),
+                                               std::vector<std::unique_ptr<Stage>>{});
+  std::vector<std::string> outcomes;
+  runTest([&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 6; ++i) {
+      auto a = co_await connect();
+      auto f = co_await unregisteredHello(*a, "STRANGER-" + std::to_string(i));
+      outcomes.push_back(f.value("type", "") == "error" ? f.value("code", "")
+                                                        : f.value("code", "") + "/verdict");
+      co_await a->close();
+    }
+    // A registered device from the same address is not limited.
+    auto b = co_await connect();
+    auto v = co_await hello(*b, kUuid);
+    EXPECT_EQ(v["state"], "identified");
+    co_await b->close();
+  }());
+  const std::string limited(reason::kRateLimited);
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"PB-1001/verdict", "PB-1001/verdict", limited,
+                                                limited, limited, limited}));
+  // Only the admitted hellos have session rows.
+  auto sessions = store_->listSessions(false, 100);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_EQ(sessions->size(), 3u);
+  // Four refusals, one audit record (the first, count 1); the rest are in the next record.
+  auto countRecords = [&] {
+    std::vector<std::uint64_t> counts;
+    Result<std::vector<AuditRecord>> tail = store_->auditTail(1000);
+    EXPECT_TRUE(tail.ok());
+    if (!tail.ok()) return counts;
+    for (const auto& r : *tail) {
+      if (r.action == "agent.rate_limited") {
+        EXPECT_EQ(r.reason, limited);
+        EXPECT_EQ(r.details["source"], "127.0.0.1");
+        counts.push_back(r.details["refused"].get<std::uint64_t>());
+      }
+    }
+    return counts;
+  };
+  EXPECT_EQ(countRecords(), (std::vector<std::uint64_t>{1}));
+  sessions_->flushRefusals();
+  EXPECT_EQ(countRecords(), (std::vector<std::uint64_t>{1, 3}));
+}
+
+}  // namespace
+}  // namespace pb
