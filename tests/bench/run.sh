@@ -8,7 +8,7 @@ cd "$top"
 bash image/dev/bootstrap.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench agent_tpm_bench checks_bench \
-  kiosk_latency_bench
+  kiosk_latency_bench audit_verify_loop_bench
 echo "== frame decode"
 build/default/bin/frame_decode_bench
 echo "== policy check evaluation per device (ratio to parsing the facts JSON)"
@@ -21,3 +21,5 @@ echo "== agent-side TPM time per device (swtpm)"
 build/default/bin/agent_tpm_bench 10
 echo "== kiosk update latency (benchd -> DOM in headless Chromium) and page weight"
 build/default/bin/kiosk_latency_bench
+echo "== event-loop lag while audit verify runs over 1,000,000 records (on the loop vs the worker)"
+build/default/bin/audit_verify_loop_bench 1000000
