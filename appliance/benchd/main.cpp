@@ -204,7 +204,8 @@ int main(int argc, char** argv) {
   // One thread runs everything (network, sessions, store, admin), so the Store needs no locks.
   // A second thread for the store was tried: Boost 1.74's coroutines resumed across threads trip
   // AddressSanitizer (use-after-free in the executor's shared state), so it waits for a newer
-  // Boost.
+  // Boost. The exception is the StoreWorker below: it runs read-only jobs on its own thread and
+  // connection and *posts* each result back here, so no coroutine ever resumes on it.
   boost::asio::io_context io(1);
 
   // Heavy reads (audit verify) run on one worker thread with its own read-only connection; the

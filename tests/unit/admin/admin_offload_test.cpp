@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
