@@ -461,9 +461,11 @@ boost::asio::awaitable<json> StoreAdminHandler::handleAsync(const AdminCall& cal
   if (call.cmd != "audit.verify" || !options_.runOffLoop) co_return handle(call);
   bool full = false;
   if (auto e = readFull(call.args, full)) co_return *e;
-  auto report = co_await options_.runOffLoop([full](Store& readOnly) {
+  // A named job, not a lambda inside the co_await expression (GCC 12 coroutine bug).
+  StoreAdminHandlerOptions::ReadJob job = [full](Store& readOnly) {
     return full ? readOnly.verifyAudit() : readOnly.verifyAuditIncremental();
-  });
+  };
+  auto report = co_await options_.runOffLoop(std::move(job));
   co_return finishVerify(std::move(report));
 }
 

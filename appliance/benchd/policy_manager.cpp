@@ -339,10 +339,13 @@ boost::asio::awaitable<json> PolicyManager::loadAsync(const json& args, const st
   }
   std::shared_ptr<const PolicySnapshot> before = active_.snapshot;
   std::shared_ptr<const PolicySnapshot> next = makePolicySnapshot(std::move(c.accepted.policy));
-  const Clock& clock = clock_;
-  auto changes = co_await runOffLoop([before, next, &clock](Store& readOnly) {
-    return verdictChanges(readOnly, clock, *before, *next);  // immutable snapshots, by value
-  });
+  const Clock* clock = &clock_;  // Clock::nowUnix is safe from any thread
+  // A named job, not a lambda inside the co_await expression: GCC 12 corrupts coroutine locals
+  // captured by a lambda temporary there.
+  ReadJob job = [before, next, clock](Store& readOnly) {
+    return verdictChanges(readOnly, *clock, *before, *next);  // immutable snapshots, by value
+  };
+  Result<json> changes = co_await runOffLoop(std::move(job));
   if (!changes) {
     co_return errorResponse(reason::kInternalError, "policy.load: " + changes.error().message);
   }

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
@@ -178,12 +177,15 @@ TEST_F(PolicyManagerTest, DryRunOffTheLoopMatchesTheLoopAndChangesNothing) {
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        offLoop = co_await manager_->loadAsync(args, "uid:0", run);
+        const std::string actor = "uid:0";
+        offLoop = co_await manager_->loadAsync(args, actor, run);
         resumedOn = std::this_thread::get_id();
       },
-      boost::asio::detached);
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);  // out of io.run(): the test fails with it
+      });
   io.run();
-  ASSERT_TRUE(offLoop["ok"].get<bool>()) << offLoop.dump();
+  ASSERT_TRUE(offLoop.value("ok", false)) << offLoop.dump();
   EXPECT_EQ(offLoop["result"]["verdict_changes"], onLoop["result"]["verdict_changes"]);
   EXPECT_FALSE(offLoop["result"]["verdict_changes"].empty());
   EXPECT_EQ(offLoop["result"]["diff"], onLoop["result"]["diff"]);
