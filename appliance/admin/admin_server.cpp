@@ -81,6 +81,9 @@ std::string denialMessage(const AdminCall& call, Role required) {
                                   : "the " + std::string(toString(call.role)) + " role");
 }
 
+// How long one request may take to answer before the connection is closed anyway.
+constexpr std::chrono::minutes kRequestRunBudget{10};
+
 // One request line in, one response line out. Never throws. May suspend while the handler runs
 // heavy work off the loop; it resumes on the server's executor. `c` and `line` outlive it (the
 // caller awaits it).
@@ -148,11 +151,15 @@ asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
     } else {
       std::string_view line(buffer.data(), n - 1);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      // The idle timeout does not run while a request is being answered (a full audit verify
+      // runs for seconds off the loop), only a generous bound does.
+      c->deadline = std::chrono::steady_clock::now() + kRequestRunBudget;
       // `line` points into `buffer`, which is not touched until processLine returns.
       response = co_await processLine(s, *c, line);
       buffer.erase(0, n);
     }
-    touch();  // the write gets its own idle budget: a client that never reads is dropped
+    touch();            // the write gets its own idle budget: a client that never reads is dropped
+    c->timer.cancel();  // the watchdog re-arms for the new, shorter deadline
     co_await asio::async_write(c->socket, asio::buffer(response),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec || last) break;
