@@ -213,7 +213,10 @@ json auditReportToJson(const AuditVerifyReport& r) {
               {"records", r.records},
               {"first_bad_seq", r.firstBadSeq},
               {"problem", r.problem},
-              {"head_hash", r.headHash}};
+              {"head_hash", r.headHash},
+              {"head_seq", r.headSeq},
+              {"full", r.full},
+              {"verified_before", r.fromSeq - 1}};
 }
 
 StoreAdminHandler::StoreAdminHandler(Store& store, const Clock& clock,
@@ -237,7 +240,11 @@ json StoreAdminHandler::handle(const AdminCall& call) {
   if (call.cmd == "approve") return approve(a, actor);
   if (call.cmd == "block") return setBlocked(a, actor, true);
   if (call.cmd == "unblock") return setBlocked(a, actor, false);
-  if (call.cmd == "audit.verify") return auditVerify();
+  if (call.cmd == "audit.verify") {
+    bool full = false;
+    if (auto e = readFull(a, full)) return *e;
+    return finishVerify(full ? store_.verifyAudit() : store_.verifyAuditIncremental());
+  }
   if (call.cmd == "audit.tail") return auditTail(a);
   if (call.cmd == "policy.show" || call.cmd == "policy.load") {
     if (!options_.policyCommands) {
@@ -272,24 +279,21 @@ void StoreAdminHandler::auditDenied(const AdminCall& call) {
 json StoreAdminHandler::status() {
   json result = statusProvider_ ? statusProvider_() : json::object();
   if (!result.is_object()) result = json::object();
-  auto all = store_.listDevices(std::nullopt);
+  // Aggregate queries, not a listing: `status` stays cheap at any register size, so it is
+  // answered on the loop (it must not queue behind an audit verification on the worker).
+  auto all = store_.deviceCounts();
   if (!all) return storeError("status", all.error());
   json counts = json::object();
   counts["unseen"] = 0;
   for (int i = 0; i <= static_cast<int>(DeviceState::NotAttestable); ++i) {
     counts[std::string(toString(static_cast<DeviceState>(i)))] = 0;
   }
-  int blocked = 0;
-  for (const auto& d : *all) {
-    std::string key = d.state ? std::string(toString(*d.state)) : "unseen";
-    counts[key] = counts[key].get<int>() + 1;
-    if (d.blocked) ++blocked;
-  }
+  for (const auto& [state, n] : all->byState) counts[state] = n;
   auto records = store_.auditCount();
   if (!records) return storeError("status", records.error());
   result["devices"] = counts;
-  result["devices_total"] = all->size();
-  result["devices_blocked"] = blocked;
+  result["devices_total"] = all->total;
+  result["devices_blocked"] = all->blocked;
   result["audit_records"] = *records;
   return okResponse(std::move(result));
 }
@@ -448,9 +452,41 @@ json StoreAdminHandler::setBlocked(const json& args, const std::string& actor, b
   return okResponse(deviceToJson(**after));
 }
 
-json StoreAdminHandler::auditVerify() {
-  auto report = store_.verifyAudit();
+boost::asio::awaitable<json> StoreAdminHandler::handleAsync(const AdminCall& call) {
+  // Only the O(history) reads leave the loop; everything else is answered here as before.
+  if (call.cmd == "policy.load" && options_.policyLoadAsync) {
+    const std::string actor = "uid:" + std::to_string(call.uid);
+    co_return co_await options_.policyLoadAsync(call, actor);
+  }
+  if (call.cmd != "audit.verify" || !options_.runOffLoop) co_return handle(call);
+  bool full = false;
+  if (auto e = readFull(call.args, full)) co_return *e;
+  // A named job, not a lambda inside the co_await expression (GCC 12 coroutine bug).
+  StoreAdminHandlerOptions::ReadJob job = [full](Store& readOnly) {
+    return full ? readOnly.verifyAudit() : readOnly.verifyAuditIncremental();
+  };
+  auto report = co_await options_.runOffLoop(std::move(job));
+  co_return finishVerify(std::move(report));
+}
+
+std::optional<json> StoreAdminHandler::readFull(const json& args, bool& full) {
+  auto it = args.find("full");
+  if (it == args.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) return badRequest("audit.verify: \"full\" must be true or false");
+  full = it->get<bool>();
+  return std::nullopt;
+}
+
+// On the loop thread: the verified head is written through the loop's (only writing) connection.
+json StoreAdminHandler::finishVerify(Result<AuditVerifyReport> report) {
   if (!report) return storeError("audit.verify", report.error());
+  if (report->ok) {
+    if (auto st = store_.recordVerifiedHead(report->headSeq, report->headHash);
+        !st && options_.logger != nullptr) {
+      // The chain is intact either way; the next run just starts from the older head.
+      options_.logger->warn("audit.verified_head_not_saved", {{"error", st.error().message}});
+    }
+  }
   return okResponse(auditReportToJson(*report));
 }
 

@@ -5,8 +5,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
@@ -33,6 +36,11 @@ class AdminHandler {
   // Runs a command the caller is allowed to run (the server checked the role and the argument
   // names) and returns the complete response object (okResponse / errorResponse).
   virtual nlohmann::json handle(const AdminCall& call) = 0;
+  // What the server calls: may suspend (heavy work off the loop) and completes on the server's
+  // executor. The default answers with handle().
+  virtual boost::asio::awaitable<nlohmann::json> handleAsync(const AdminCall& call) {
+    co_return handle(call);
+  }
   // Records a refused request in the audit log (action "admin.denied", actor "uid:<n>").
   virtual void auditDenied(const AdminCall& call) = 0;
 };
@@ -47,6 +55,15 @@ struct StoreAdminHandlerOptions {
   // Runs "policy.show" and "policy.load" (benchd's PolicyManager); unset: those commands fail.
   std::function<nlohmann::json(const AdminCall& call, const std::string& actor)> policyCommands =
       {};
+  // Runs a read-only store job off the event loop and resumes on the loop (benchd: a StoreWorker
+  // with its own read-only connection). Used by `audit verify`; unset: the job runs on the loop.
+  using ReadJob = std::function<Result<AuditVerifyReport>(Store& readOnly)>;
+  std::function<boost::asio::awaitable<Result<AuditVerifyReport>>(ReadJob)> runOffLoop = {};
+  // "policy.load" when set (benchd: its dry run evaluates the devices off the loop); unset:
+  // policyCommands.
+  std::function<boost::asio::awaitable<nlohmann::json>(const AdminCall& call,
+                                                       const std::string& actor)>
+      policyLoadAsync = {};
 };
 
 // @par Thread Safety
@@ -61,6 +78,7 @@ class StoreAdminHandler final : public AdminHandler {
                     StoreAdminHandlerOptions options = {});
 
   nlohmann::json handle(const AdminCall& call) override;
+  boost::asio::awaitable<nlohmann::json> handleAsync(const AdminCall& call) override;
   void auditDenied(const AdminCall& call) override;
 
  private:
@@ -71,7 +89,8 @@ class StoreAdminHandler final : public AdminHandler {
   nlohmann::json registryList();
   nlohmann::json approve(const nlohmann::json& args, const std::string& actor);
   nlohmann::json setBlocked(const nlohmann::json& args, const std::string& actor, bool blocked);
-  nlohmann::json auditVerify();
+  static std::optional<nlohmann::json> readFull(const nlohmann::json& args, bool& full);
+  nlohmann::json finishVerify(Result<AuditVerifyReport> report);
   nlohmann::json auditTail(const nlohmann::json& args);
 
   Store& store_;

@@ -17,6 +17,7 @@ constexpr std::array<std::string_view, 2> kImportArgs{"file_name", "content"};
 constexpr std::array<std::string_view, 3> kApproveArgs{"id", "reason", "ttl_hours"};
 constexpr std::array<std::string_view, 2> kBlockArgs{"id", "reason"};
 constexpr std::array<std::string_view, 1> kCountArg{"count"};
+constexpr std::array<std::string_view, 1> kVerifyArgs{"full"};
 constexpr std::array<std::string_view, 4> kPolicyLoadArgs{"file_name", "content", "signature",
                                                           "dry_run"};
 
@@ -31,7 +32,7 @@ const std::array<AdminCommandSpec, 12> kCommands{{
     {"approve", Role::Admin, kApproveArgs},
     {"block", Role::Admin, kBlockArgs},
     {"unblock", Role::Admin, kBlockArgs},
-    {"audit.verify", Role::ReadOnly, kNoArgs},
+    {"audit.verify", Role::ReadOnly, kVerifyArgs},
     {"audit.tail", Role::ReadOnly, kCountArg},
     {"policy.show", Role::ReadOnly, kNoArgs},
     // A dry run changes nothing but still needs Admin: it reveals how every device would fare.

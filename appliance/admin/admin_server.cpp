@@ -81,32 +81,37 @@ std::string denialMessage(const AdminCall& call, Role required) {
                                   : "the " + std::string(toString(call.role)) + " role");
 }
 
-// One request line in, one response line out. Never throws.
-std::string processLine(detail::AdminServerState& s, const Connection& c, std::string_view line) {
+// How long one request may take to answer before the connection is closed anyway.
+constexpr std::chrono::minutes kRequestRunBudget{10};
+
+// One request line in, one response line out. Never throws. May suspend while the handler runs
+// heavy work off the loop; it resumes on the server's executor. `c` and `line` outlive it (the
+// caller awaits it).
+asio::awaitable<std::string> processLine(Shared s, const Connection& c, std::string_view line) {
   auto request = parseAdminRequest(line);
   if (!request)
-    return encodeAdminResponse(errorResponse(request.error().code, request.error().message));
+    co_return encodeAdminResponse(errorResponse(request.error().code, request.error().message));
   const AdminCommandSpec* spec = findAdminCommand(request->cmd);
   AdminCall call{request->cmd, std::move(request->args),
                  c.creds.uid,  c.creds.gid,
-                 c.creds.pid,  s.access->roleFor(c.creds.uid, c.creds.gid)};
+                 c.creds.pid,  s->access->roleFor(c.creds.uid, c.creds.gid)};
   try {
     if (spec == nullptr || call.role < spec->requiredRole) {
       Role required = spec == nullptr ? Role::Admin : spec->requiredRole;
-      s.log(
+      s->log(
           LogLevel::Warn, "admin.denied",
           {{"cmd", call.cmd}, {"uid", call.uid}, {"pid", call.pid}, {"role", toString(call.role)}});
-      s.handler.auditDenied(call);
-      return encodeAdminResponse(
+      s->handler.auditDenied(call);
+      co_return encodeAdminResponse(
           errorResponse(reason::kAdminUnauthorised, denialMessage(call, required)));
     }
-    return encodeAdminResponse(s.handler.handle(call));
+    co_return encodeAdminResponse(co_await s->handler.handleAsync(call));
   } catch (const std::exception& e) {
     // A handler bug must fail the request, not the appliance.
-    s.log(LogLevel::Error, "admin.internal_error", {{"cmd", call.cmd}, {"what", e.what()}});
-    return encodeAdminResponse(
-        errorResponse(reason::kInternalError, "internal error while running \"" + call.cmd + "\""));
+    s->log(LogLevel::Error, "admin.internal_error", {{"cmd", call.cmd}, {"what", e.what()}});
   }
+  co_return encodeAdminResponse(
+      errorResponse(reason::kInternalError, "internal error while running \"" + call.cmd + "\""));
 }
 
 asio::awaitable<void> watchdog(std::shared_ptr<Connection> c) {
@@ -146,10 +151,15 @@ asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
     } else {
       std::string_view line(buffer.data(), n - 1);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      response = processLine(*s, *c, line);
+      // The idle timeout does not run while a request is being answered (a full audit verify
+      // runs for seconds off the loop), only a generous bound does.
+      c->deadline = std::chrono::steady_clock::now() + kRequestRunBudget;
+      // `line` points into `buffer`, which is not touched until processLine returns.
+      response = co_await processLine(s, *c, line);
       buffer.erase(0, n);
     }
-    touch();  // the write gets its own idle budget: a client that never reads is dropped
+    touch();            // the write gets its own idle budget: a client that never reads is dropped
+    c->timer.cancel();  // the watchdog re-arms for the new, shorter deadline
     co_await asio::async_write(c->socket, asio::buffer(response),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec || last) break;

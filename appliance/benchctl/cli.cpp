@@ -61,6 +61,9 @@ constexpr std::array<OptionSpec, 1> kReasonOption{{
 constexpr std::array<OptionSpec, 1> kTailOptions{{
     {"--count", "-n", "N", false, "how many records, 1..1000 (default 20)"},
 }};
+constexpr std::array<OptionSpec, 1> kVerifyOptions{{
+    {"--full", "", "", false, "check every record, not only those after the verified head"},
+}};
 constexpr std::array<OptionSpec, 1> kReasonsOptions{{
     {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)"},
 }};
@@ -111,8 +114,10 @@ const std::array<CommandSpec, 21> kCommands{{
      "The approval is bound to the device's identity and used by its next session."},
     {"block", "block", "ID", kReasonOption, "Put a device on the block list.", ""},
     {"unblock", "unblock", "ID", kReasonOption, "Take a device off the block list.", ""},
-    {"audit verify", "audit.verify", "", kNoOptions, "Verify the audit log's hash chain.",
-     "Exits 1 when the chain is broken and says where."},
+    {"audit verify", "audit.verify", "", kVerifyOptions, "Verify the audit log's hash chain.",
+     "Checks the records added since the last successful verification (the verified head, kept\n"
+     "MACed in the database); --full checks the whole chain from record 1. Exits 1 when the\n"
+     "chain is broken and says where."},
     {"audit tail", "audit.tail", "", kTailOptions, "Show the newest audit records.", ""},
     {"reasons", "", "", kReasonsOptions, "List the reason codes with their meaning and remedy.",
      "Works offline (no connection to benchd)."},
@@ -454,6 +459,7 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
     inv.signaturePath = it->second;
   }
   if (values.contains("--dry-run")) inv.args["dry_run"] = true;
+  if (values.contains("--full")) inv.args["full"] = true;
   if (cmd->positional == "FILE") {
     const std::string& path = positionals.front();
     std::string base = path.substr(path.find_last_of('/') + 1);

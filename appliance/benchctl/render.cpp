@@ -386,8 +386,13 @@ std::string renderAuditTail(const json& list) {
 
 std::string renderAuditVerify(const json& r) {
   if (flag(r, "ok")) {
+    // An incremental run names where it started: records before it were verified earlier.
+    const bool incremental = r.contains("full") && !flag(r, "full");
     return "Audit log intact: " +
            plural(static_cast<std::size_t>(r.value("records", 0)), "record", "records") +
+           (incremental ? " checked after record " + orDash(field(r, "verified_before")) +
+                              " (verified earlier; --full checks all)"
+                        : std::string()) +
            ", head " + orDash(field(r, "head_hash")) + ".\n";
   }
   return "Audit log BROKEN at record " + field(r, "first_bad_seq") + ": " +

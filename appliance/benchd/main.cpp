@@ -16,6 +16,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 #include "provcert/provcert_monitor.hpp"
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
+#include "store/store_worker.hpp"
 
 namespace {
 
@@ -202,8 +204,20 @@ int main(int argc, char** argv) {
   // One thread runs everything (network, sessions, store, admin), so the Store needs no locks.
   // A second thread for the store was tried: Boost 1.74's coroutines resumed across threads trip
   // AddressSanitizer (use-after-free in the executor's shared state), so it waits for a newer
-  // Boost.
+  // Boost. The exception is the StoreWorker below: it runs read-only jobs on its own thread and
+  // connection and *posts* each result back here, so no coroutine ever resumes on it.
   boost::asio::io_context io(1);
+
+  // Heavy reads (audit verify) run on one worker thread with its own read-only connection; the
+  // result is posted back to `io`, so no coroutine resumes on the worker. Declared after `io`:
+  // it is joined before the io_context goes away.
+  auto readOnlyStore =
+      pb::Store::openReadOnly(config->stateDir + "/inventory.db", keys->auditKey, clock);
+  if (!readOnlyStore.ok()) {
+    log.error("benchd.store_failed", {{"error", readOnlyStore.error().message}});
+    return 1;
+  }
+  pb::StoreWorker storeWorker(io.get_executor(), std::move(readOnlyStore).value());
 
   pb::SessionOptions sopt;
   sopt.benchId = config->benchId;
@@ -334,8 +348,8 @@ int main(int argc, char** argv) {
   // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
   // session that a crash interrupted and the next start will fail as retryable.
   auto openInInventory = [&]() -> long {
-    auto open = (*store)->listSessions(true, 1000000);
-    return open.ok() ? static_cast<long>(open->size()) : -1;
+    auto open = (*store)->openSessionCount();
+    return open.ok() ? static_cast<long>(*open) : -1;
   };
   auto status = [&]() {
     return nlohmann::json{
@@ -359,6 +373,16 @@ int main(int argc, char** argv) {
   hopt.policyCommands = [&policies](const pb::AdminCall& call, const std::string& actor) {
     return call.cmd == "policy.load" ? policies.load(call.args, actor) : policies.show();
   };
+  hopt.runOffLoop = [&storeWorker](pb::StoreAdminHandlerOptions::ReadJob job) {
+    return storeWorker.run<pb::AuditVerifyReport>(std::move(job), boost::asio::use_awaitable);
+  };
+  hopt.policyLoadAsync = [&policies, &storeWorker](const pb::AdminCall& call,
+                                                   const std::string& actor) {
+    return policies.loadAsync(call.args, actor, [&storeWorker](pb::PolicyManager::ReadJob job) {
+      return storeWorker.run<nlohmann::json>(std::move(job), boost::asio::use_awaitable);
+    });
+  };
+  hopt.logger = &log;
   pb::StoreAdminHandler handler(**store, clock, status, hopt);
   auto access = pb::AccessControl::create({config->adminGroup, config->readonlyGroup},
                                           std::make_shared<pb::SystemGroupDirectory>());
@@ -388,6 +412,7 @@ int main(int argc, char** argv) {
     if (helloListener) helloListener->stop();
     refreshKioskHeader = nullptr;  // nothing pushes to a stopping kiosk
     if (kiosk) kiosk->stop();
+    storeWorker.stop();  // interrupts a running verification; its request fails
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
     if (sessions.liveSessions() == 0) io.stop();

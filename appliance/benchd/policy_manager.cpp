@@ -262,9 +262,12 @@ void PolicyManager::auditRefused(const std::string& actor, const std::string& so
 }
 
 Result<json> PolicyManager::activate(AcceptedPolicy accepted, const std::string& source,
-                                     const std::string& actor, bool dryRun) {
-  auto next = makePolicySnapshot(std::move(accepted.policy));
-  auto changes = verdictChanges(store_, clock_, *active_.snapshot, *next);
+                                     const std::string& actor, bool dryRun,
+                                     std::shared_ptr<const PolicySnapshot> next,
+                                     std::optional<json> precomputed) {
+  if (!next) next = makePolicySnapshot(std::move(accepted.policy));
+  Result<json> changes = precomputed ? Result<json>(std::move(*precomputed))
+                                     : verdictChanges(store_, clock_, *active_.snapshot, *next);
   if (!changes) return changes.error();
   json result{{"dry_run", dryRun},
               {"name", next->policy.name},
@@ -313,6 +316,54 @@ Result<json> PolicyManager::activate(AcceptedPolicy accepted, const std::string&
 }
 
 json PolicyManager::load(const json& args, const std::string& actor) {
+  Candidate c;
+  if (auto refused = accept(args, actor, c)) return std::move(*refused);
+  auto result = activate(std::move(c.accepted), c.name, actor, c.dryRun);
+  if (!result) {
+    return errorResponse(reason::kInternalError, "policy.load: " + result.error().message);
+  }
+  return okResponse(std::move(*result));
+}
+
+boost::asio::awaitable<json> PolicyManager::loadAsync(const json& args, const std::string& actor,
+                                                      RunOffLoop runOffLoop) {
+  Candidate c;
+  if (auto refused = accept(args, actor, c)) co_return std::move(*refused);
+  // A real load stays on the loop: the verdicts it reports must match the state it applies to.
+  if (!c.dryRun || !runOffLoop) {
+    auto result = activate(std::move(c.accepted), c.name, actor, c.dryRun);
+    if (!result) {
+      co_return errorResponse(reason::kInternalError, "policy.load: " + result.error().message);
+    }
+    co_return okResponse(std::move(*result));
+  }
+  std::shared_ptr<const PolicySnapshot> before = active_.snapshot;
+  std::shared_ptr<const PolicySnapshot> next = makePolicySnapshot(std::move(c.accepted.policy));
+  const Clock* clock = &clock_;  // Clock::nowUnix is safe from any thread
+  // A named job, not a lambda inside the co_await expression: GCC 12 corrupts coroutine locals
+  // captured by a lambda temporary there.
+  ReadJob job = [before, next, clock](Store& readOnly) {
+    return verdictChanges(readOnly, *clock, *before, *next);  // immutable snapshots, by value
+  };
+  Result<json> changes = co_await runOffLoop(std::move(job));
+  if (!changes) {
+    co_return errorResponse(reason::kInternalError, "policy.load: " + changes.error().message);
+  }
+  if (active_.snapshot != before) {
+    // Another load won the race while the devices were evaluated: the comparison is stale.
+    co_return errorResponse(reason::kAdminConflict,
+                            "policy.load: the active policy changed during the dry run; run it "
+                            "again");
+  }
+  auto result = activate(std::move(c.accepted), c.name, actor, true, next, std::move(*changes));
+  if (!result) {
+    co_return errorResponse(reason::kInternalError, "policy.load: " + result.error().message);
+  }
+  co_return okResponse(std::move(*result));
+}
+
+std::optional<json> PolicyManager::accept(const json& args, const std::string& actor,
+                                          Candidate& out) {
   const std::string cmd = "policy.load";
   auto bad = [&](const std::string& m) {
     return errorResponse(reason::kAdminBadRequest, cmd + ": " + m);
@@ -360,11 +411,10 @@ json PolicyManager::load(const json& args, const std::string& actor) {
     }
     return response;
   }
-  auto result = activate(std::move(*accepted), name, actor, dryRun);
-  if (!result) {
-    return errorResponse(reason::kInternalError, cmd + ": " + result.error().message);
-  }
-  return okResponse(std::move(*result));
+  out.accepted = std::move(*accepted);
+  out.name = name;
+  out.dryRun = dryRun;
+  return std::nullopt;
 }
 
 Status PolicyManager::reload(const std::string& actor) {

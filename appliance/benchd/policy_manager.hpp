@@ -15,7 +15,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
 
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
@@ -57,6 +59,9 @@ Result<nlohmann::json> verdictChanges(Store& store, const Clock& clock,
 class PolicyManager {
  public:
   using Apply = std::function<void(std::shared_ptr<const PolicySnapshot>)>;
+  // Runs a read-only store job off the event loop and resumes on the loop (benchd: StoreWorker).
+  using ReadJob = std::function<Result<nlohmann::json>(Store& readOnly)>;
+  using RunOffLoop = std::function<boost::asio::awaitable<Result<nlohmann::json>>(ReadJob)>;
 
   // `apply` installs a snapshot for new sessions (SessionManager::setPolicy). The initial
   // policy's snapshot is installed by the caller, not by the constructor.
@@ -71,12 +76,28 @@ class PolicyManager {
   nlohmann::json show() const;
   // args: file_name, content, signature (optional), dry_run (optional bool).
   nlohmann::json load(const nlohmann::json& args, const std::string& actor);
+  // The same, but a dry run evaluates every device on `runOffLoop` (one pass over the register:
+  // seconds at 100k devices) instead of on the loop. Everything else is as load().
+  boost::asio::awaitable<nlohmann::json> loadAsync(const nlohmann::json& args,
+                                                   const std::string& actor, RunOffLoop runOffLoop);
   // SIGHUP: re-reads the configured file and signature. Invalid: the active policy stays.
   Status reload(const std::string& actor);
 
  private:
+  struct Candidate {
+    AcceptedPolicy accepted;
+    std::string name;
+    bool dryRun = false;
+  };
+  // Checks the arguments and the policy; an error response when it is refused.
+  std::optional<nlohmann::json> accept(const nlohmann::json& args, const std::string& actor,
+                                       Candidate& out);
+  // `changes`: the verdict changes already computed against the active policy (nullopt: compute
+  // them here).
   Result<nlohmann::json> activate(AcceptedPolicy accepted, const std::string& source,
-                                  const std::string& actor, bool dryRun);
+                                  const std::string& actor, bool dryRun,
+                                  std::shared_ptr<const PolicySnapshot> next = nullptr,
+                                  std::optional<nlohmann::json> changes = std::nullopt);
   void auditRefused(const std::string& actor, const std::string& source, const Error& e);
 
   Store& store_;

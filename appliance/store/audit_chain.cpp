@@ -54,6 +54,15 @@ std::string computeAuditMac(const Bytes& key, const std::string& hash) {
   return toHex(hmacSha256(key, hash));
 }
 
+std::string computeVerifiedHeadMac(const Bytes& key, std::int64_t seq, const std::string& hash,
+                                   std::int64_t verifiedAt) {
+  std::string msg = "pb-audit-verified-v1\n";
+  appendField(msg, "seq", std::to_string(seq));
+  appendField(msg, "hash", hash);
+  appendField(msg, "verified_at", std::to_string(verifiedAt));
+  return toHex(hmacSha256(key, msg));
+}
+
 void sealAuditRecord(AuditRecord& r, const AuditRecord* previous, const Bytes& key) {
   r.prevHash = previous ? previous->hash : std::string(kAuditGenesisHash);
   r.hash = computeAuditHash(r);
@@ -93,6 +102,7 @@ bool AuditChainVerifier::add(const AuditRecord& r) {
   }
   ++report_.records;
   report_.headHash = r.hash;
+  report_.headSeq = r.seq;
   prevHash_ = r.hash;
   ++expectedSeq_;
   return true;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -47,6 +48,13 @@ void sealAuditRecord(AuditRecord& r, const AuditRecord* previous, const Bytes& k
 class AuditChainVerifier {
  public:
   explicit AuditChainVerifier(const Bytes& key) : key_(key) {}
+  // Resumes after a record known to be intact: the next record must be `nextSeq` and link to
+  // `prevHash` (an incremental verification starting after the verified head).
+  AuditChainVerifier(const Bytes& key, std::int64_t nextSeq, std::string prevHash)
+      : key_(key), expectedSeq_(nextSeq), prevHash_(std::move(prevHash)) {
+    report_.headSeq = nextSeq - 1;
+    if (nextSeq > 1) report_.headHash = prevHash_;
+  }
 
   // Returns false once the chain is broken (this record or an earlier one).
   bool add(const AuditRecord& r);
@@ -61,6 +69,12 @@ class AuditChainVerifier {
   std::int64_t expectedSeq_ = 1;
   std::string prevHash_ = kAuditGenesisHash;
 };
+
+// Hex HMAC-SHA-256(key, "pb-audit-verified-v1" ‖ seq ‖ hash ‖ verifiedAt): the MAC of the
+// verified-head marker. Domain-separated from record MACs (those are over a bare 64-hex hash), so
+// a record's MAC can never pass for a marker's.
+std::string computeVerifiedHeadMac(const Bytes& key, std::int64_t seq, const std::string& hash,
+                                   std::int64_t verifiedAt);
 
 AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records, const Bytes& key);
 

@@ -139,10 +139,24 @@ CREATE TABLE check_facts (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Version 5: how far the audit chain is known to be intact, so `audit verify` checks only the
+// records after it (store/audit_verify.hpp). One row; its MAC (audit key) stops someone who can
+// write the file from claiming "already verified" for records they edited.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE audit_verified (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  seq          INTEGER NOT NULL,
+  hash         TEXT NOT NULL,
+  verified_at  INTEGER NOT NULL,
+  mac          TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "initial schema", kV1},
     {2, "check results", kV2},
     {3, "check facts", kV3},
+    {5, "audit verified head", kV5},
 }};
 
 Result<int> currentVersion(sqlite3* db) {

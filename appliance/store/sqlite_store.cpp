@@ -18,6 +18,7 @@
 #include "core/reasons.hpp"
 #include "registry/registry_import.hpp"
 #include "store/audit_chain.hpp"
+#include "store/audit_verify.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/store.hpp"
@@ -26,7 +27,12 @@ namespace pb {
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
+// How long a statement waits for a lock another process holds (an operator's sqlite3 shell, a
+// backup) before failing with SQLITE_BUSY. Short, because the waiting happens on benchd's one
+// event loop: 5 s here once stalled every session past its io timeout. A write that fails this way
+// fails its request (the error names the lock), which is better than freezing the bench.
+constexpr int kBusyTimeoutMs = 100;
+constexpr int kWorkerBusyTimeoutMs = 2000;
 constexpr std::size_t kMinAuditKeyBytes = 16;
 
 // Column lists are constants; values are always bound.
@@ -40,9 +46,6 @@ constexpr const char* kSessionColumns =
 constexpr const char* kApprovalColumns =
     "id, device_id, serial, smbios_uuid, answers_code, approved_by, reason, created_at, "
     "expires_at, consumed_at";
-constexpr const char* kAuditColumns =
-    "seq, time, actor, action, device_id, session_id, state_before, state_after, reason, "
-    "policy_hash, details, prev_hash, hash, mac";
 
 std::string select(const char* columns, const char* rest) {
   return std::string("SELECT ") + columns + " " + rest;
@@ -148,32 +151,6 @@ Approval readApproval(const sql::Statement& st) {
   return a;
 }
 
-// For display and verification. When the stored details text is not exactly what the writer
-// produced (canonical JSON), it is replaced by a value that cannot hash like the original, so
-// verification reports the record as edited instead of silently normalising the change away.
-AuditRecord readAudit(const sql::Statement& st) {
-  AuditRecord r;
-  r.seq = st.int64(0);
-  r.time = st.int64(1);
-  r.actor = st.text(2);
-  r.action = st.text(3);
-  r.deviceId = st.text(4);
-  r.sessionId = st.text(5);
-  r.before = st.text(6);
-  r.after = st.text(7);
-  r.reason = st.text(8);
-  r.policyHash = st.text(9);
-  std::string details = st.text(10);
-  r.details = nlohmann::json::parse(details, nullptr, false);
-  if (r.details.is_discarded() || canonicalAuditDetails(r.details) != details) {
-    r.details = nlohmann::json{{"unreadable_details", details}};
-  }
-  r.prevHash = st.text(11);
-  r.hash = st.text(12);
-  r.mac = st.text(13);
-  return r;
-}
-
 template <class T, class Reader>
 Result<std::vector<T>> readAll(sql::Statement& st, Reader reader) {
   std::vector<T> out;
@@ -218,12 +195,13 @@ nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& aft
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version)
+  SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version, bool readOnly = false)
       : db_(db),
         cache_(std::make_unique<sql::StatementCache>(db)),
         key_(std::move(auditKey)),
         clock_(clock),
-        version_(version) {}
+        version_(version),
+        readOnly_(readOnly) {}
   ~SqliteStore() override {
     secureZero(key_.data(), key_.size());
     cache_.reset();  // finalize cached statements before the connection closes
@@ -262,6 +240,11 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditRecord>> auditForDevice(const std::string& deviceId, int count) override;
   Result<std::int64_t> auditCount() override;
   Result<AuditVerifyReport> verifyAudit() override;
+  Result<AuditVerifyReport> verifyAuditIncremental() override;
+  Status recordVerifiedHead(std::int64_t seq, const std::string& hash) override;
+  Result<DeviceCounts> deviceCounts() override;
+  Result<std::int64_t> openSessionCount() override;
+  void interrupt() override { sqlite3_interrupt(db_); }  // thread-safe by SQLite's contract
 
   Status recordCheckRun(const CheckRun& run, const std::string& actor) override;
   Result<std::optional<CheckRun>> checkRunForSession(const std::string& sessionId) override;
@@ -281,6 +264,7 @@ class SqliteStore final : public Store {
   Bytes key_;
   const Clock& clock_;
   int version_;
+  bool readOnly_;
   std::string policyHash_;
 };
 
@@ -379,7 +363,7 @@ Result<std::vector<AuditRecord>> SqliteStore::auditTail(int count) {
                     " ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC");
   if (!st) return st.error();
   st->bindAll(count > 0 ? count : -1);
-  return readAll<AuditRecord>(*st, readAudit);
+  return readAll<AuditRecord>(*st, readAuditRow);
 }
 
 Result<std::vector<AuditRecord>> SqliteStore::auditForDevice(const std::string& deviceId,
@@ -389,7 +373,7 @@ Result<std::vector<AuditRecord>> SqliteStore::auditForDevice(const std::string& 
                     " ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC");
   if (!st) return st.error();
   st->bindAll(deviceId, count > 0 ? count : -1);
-  return readAll<AuditRecord>(*st, readAudit);
+  return readAll<AuditRecord>(*st, readAuditRow);
 }
 
 Result<std::int64_t> SqliteStore::auditCount() {
@@ -401,34 +385,40 @@ Result<std::int64_t> SqliteStore::auditCount() {
 }
 
 Result<AuditVerifyReport> SqliteStore::verifyAudit() {
-  // One read transaction: the records checked are one consistent snapshot even while benchd
-  // keeps appending.
-  if (auto s = sql::exec(db_, "BEGIN"); !s) return s.error();
-  struct EndRead {
-    sqlite3* db;
-    ~EndRead() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
-  } endRead{db_};
+  return verifyStoredAudit(db_, *cache_, key_, /*incremental=*/false);
+}
 
-  auto st = prepare(select(kAuditColumns, "FROM audit ORDER BY seq ASC"));
+Result<AuditVerifyReport> SqliteStore::verifyAuditIncremental() {
+  return verifyStoredAudit(db_, *cache_, key_, /*incremental=*/true);
+}
+
+Status SqliteStore::recordVerifiedHead(std::int64_t seq, const std::string& hash) {
+  if (readOnly_) return makeError("db", "recordVerifiedHead on a read-only connection");
+  return writeVerifiedHead(db_, *cache_, key_, seq, hash, clock_.nowUnix());
+}
+
+Result<DeviceCounts> SqliteStore::deviceCounts() {
+  auto st = prepare("SELECT state, COUNT(*), SUM(blocked) FROM devices GROUP BY state");
   if (!st) return st.error();
-  AuditChainVerifier verifier(key_);
-  std::int64_t total = 0;
-  std::string lastHash;
+  DeviceCounts counts;
   for (;;) {
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) break;
-    AuditRecord r = readAudit(*st);
-    ++total;
-    lastHash = r.hash;
-    verifier.add(r);  // keeps counting after a failure; the report keeps the first problem
+    const std::string state = st->isNull(0) ? std::string("unseen") : st->text(0);
+    counts.byState[state] += st->int64(1);
+    counts.total += st->int64(1);
+    counts.blocked += st->int64(2);
   }
-  AuditVerifyReport report = verifier.report();
-  report.records = total;
-  report.headHash = lastHash;
-  // Note: records cut off the end of the log (tail truncation) leave a chain that verifies.
-  // Only comparing headHash / records with a copy kept elsewhere reveals it.
-  return report;
+  return counts;
+}
+
+Result<std::int64_t> SqliteStore::openSessionCount() {
+  auto st = prepare("SELECT COUNT(*) FROM sessions WHERE open = 1");  // index sessions_open
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  return st->int64(0);
 }
 
 // ---------------- writes ----------------
@@ -1046,6 +1036,72 @@ Result<std::optional<CheckRun>> Store::checkRunForSession(const std::string& /*s
 
 Result<std::optional<CheckRun>> Store::latestCheckRunForDevice(const std::string& /*deviceId*/) {
   return std::optional<CheckRun>();
+}
+
+Result<AuditVerifyReport> Store::verifyAuditIncremental() {
+  return verifyAudit();
+}
+
+Status Store::recordVerifiedHead(std::int64_t /*seq*/, const std::string& /*hash*/) {
+  return {};  // a store without a verified head always verifies in full
+}
+
+Result<DeviceCounts> Store::deviceCounts() {
+  auto all = listDevices(std::nullopt);
+  if (!all) return all.error();
+  DeviceCounts counts;
+  for (const auto& d : *all) {
+    ++counts.byState[d.state ? std::string(toString(*d.state)) : std::string("unseen")];
+    ++counts.total;
+    if (d.blocked) ++counts.blocked;
+  }
+  return counts;
+}
+
+Result<std::int64_t> Store::openSessionCount() {
+  auto open = listSessions(true, 0);
+  if (!open) return open.error();
+  return static_cast<std::int64_t>(open->size());
+}
+
+Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, Bytes auditKey,
+                                                   const Clock& clock) {
+  auto fail = [&](const Error& e) {
+    secureZero(auditKey.data(), auditKey.size());
+    return e.withContext("open read-only " + dbPath);
+  };
+  if (auditKey.size() < kMinAuditKeyBytes) {
+    return fail(makeError("db", "the audit key must be at least 16 bytes"));
+  }
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(dbPath.c_str(), &raw,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
+  if (rc != SQLITE_OK) return fail(sql::dbError(raw, "sqlite3_open"));
+  sqlite3_extended_result_codes(raw, 1);
+  // Readers never wait for the writer in WAL mode; the timeout covers WAL recovery and
+  // checkpoints, on the worker thread, so it may be longer than the loop connection's.
+  sqlite3_busy_timeout(raw, kWorkerBusyTimeoutMs);
+  if (auto s = pragmaExpect(raw, "PRAGMA journal_mode", "wal"); !s) return fail(s.error());
+  if (auto s = sql::exec(raw, "PRAGMA query_only=ON"); !s) return fail(s.error());
+  if (auto s = sql::exec(raw, "PRAGMA trusted_schema=OFF"); !s) return fail(s.error());
+  int v = 0;
+  {  // the statement is finalized before the store takes the handle
+    auto version =
+        sql::Statement::prepare(raw, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!version) return fail(version.error());
+    auto row = version->step();
+    if (!row) return fail(row.error());
+    if (*row) v = static_cast<int>(version->int64(0));
+  }
+  if (v != latestSchemaVersion()) {
+    return fail(makeError("db", "schema version " + std::to_string(v) + ", this build expects " +
+                                    std::to_string(latestSchemaVersion())));
+  }
+  auto store =
+      std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, v, /*readOnly=*/true);
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes auditKey,

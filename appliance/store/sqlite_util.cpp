@@ -10,6 +10,11 @@ Error dbError(sqlite3* db, std::string_view what) {
   if (db != nullptr) {
     msg += ": ";
     msg += sqlite3_errmsg(db);
+    // Name the cause: with a short busy timeout this is what an operator's open sqlite3 shell or
+    // a backup job holding the lock looks like.
+    if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_BUSY) {
+      msg += " (another connection held the lock past the busy timeout)";
+    }
   }
   return makeError("db", msg);
 }
@@ -127,6 +132,11 @@ std::string Statement::text(int col) const {
 
 Result<Transaction> Transaction::begin(sqlite3* db) {
   if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s.error().withContext("begin transaction");
+  return Transaction(db);
+}
+
+Result<Transaction> Transaction::beginRead(sqlite3* db) {
+  if (auto s = exec(db, "BEGIN DEFERRED"); !s) return s.error().withContext("begin read");
   return Transaction(db);
 }
 

@@ -118,6 +118,8 @@ class StatementCache {
 
 // BEGIN IMMEDIATE: takes the write lock at the start, so a transaction never fails half-way to
 // upgrade its lock. Rolled back on destruction unless commit() succeeded.
+// beginRead(): a read transaction (BEGIN DEFERRED) — every statement in it sees one snapshot;
+// finish() ends it and reports a failed COMMIT instead of leaving the connection inside it.
 class Transaction {
  public:
   Transaction(const Transaction&) = delete;
@@ -127,8 +129,11 @@ class Transaction {
   ~Transaction();
 
   static Result<Transaction> begin(sqlite3* db);
+  static Result<Transaction> beginRead(sqlite3* db);
   // Durable on return (synchronous=FULL).
   Status commit();
+  // Ends a read transaction (COMMIT of nothing); same as commit(), named for the reader.
+  Status finish() { return commit(); }
 
  private:
   explicit Transaction(sqlite3* db) : db_(db) {}

@@ -8,9 +8,12 @@
 //
 // @par Thread Safety
 // A Store is used from one thread at a time (the caller serialises; benchd owns it on one strand).
+// benchd's heavy reads use a second, read-only Store (openReadOnly) owned by the StoreWorker's
+// thread; interrupt() is the one call allowed across threads.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,10 +95,20 @@ struct AuditRecord {
 
 struct AuditVerifyReport {
   bool ok = false;
-  std::int64_t records = 0;
+  std::int64_t records = 0;      // records checked by this run
   std::int64_t firstBadSeq = 0;  // 0 when ok
   std::string problem;           // "record 17 was edited", "record 9 is missing", …
   std::string headHash;
+  std::int64_t headSeq = 0;  // seq of the newest record known intact (0: none)
+  bool full = true;          // false: only the records after the verified head were checked
+  std::int64_t fromSeq = 1;  // the first record checked
+};
+
+// Device counts for `status`, by aggregate queries (no record is read into memory).
+struct DeviceCounts {
+  std::map<std::string, std::int64_t> byState;  // state name, or "unseen"; absent means 0
+  std::int64_t total = 0;
+  std::int64_t blocked = 0;
 };
 
 // What a session step changes, applied atomically with its audit record.
@@ -149,6 +162,11 @@ class Store {
   // schema_version) and refuses a database newer than this build knows.
   static Result<std::unique_ptr<Store>> open(const std::string& dbPath, Bytes auditKey,
                                              const Clock& clock);
+  // A second, read-only connection to a database `open` has already created and migrated (WAL
+  // lets it read while the main connection writes). For heavy reads on a worker thread
+  // (store/store_worker.hpp): every mutating call fails. Refuses a schema other than this build's.
+  static Result<std::unique_ptr<Store>> openReadOnly(const std::string& dbPath, Bytes auditKey,
+                                                     const Clock& clock);
 
   virtual int schemaVersion() const = 0;
   // Recorded on sessions and audit records from now on.
@@ -205,7 +223,23 @@ class Store {
   virtual Result<std::vector<AuditRecord>> auditForDevice(const std::string& deviceId,
                                                           int count) = 0;  // oldest first
   virtual Result<std::int64_t> auditCount() = 0;
+  // The whole chain, from record 1 (`benchctl audit verify --full`).
   virtual Result<AuditVerifyReport> verifyAudit() = 0;
+  // Only the records after the verified head (recordVerifiedHead), after re-checking the head's
+  // own MAC and its record; a full verification when there is no head yet. A head whose MAC does
+  // not verify is a failed report, never silently ignored. Default: verifyAudit().
+  virtual Result<AuditVerifyReport> verifyAuditIncremental();
+  // Remembers that records 1..seq are intact and seq's hash is `hash` (the result of a successful
+  // verification). Never moves the head backwards. One small write: call it on the owner's thread.
+  virtual Status recordVerifiedHead(std::int64_t seq, const std::string& hash);
+
+  // --- cheap counts (aggregate queries; the defaults list everything, for test doubles) ---
+  virtual Result<DeviceCounts> deviceCounts();
+  virtual Result<std::int64_t> openSessionCount();
+
+  // Asks a call running on another thread to stop early (sqlite3_interrupt); it then fails with
+  // a "db" error. The only method that may be called from a thread other than the owner's.
+  virtual void interrupt() {}
 };
 
 }  // namespace pb

@@ -8,7 +8,7 @@ cd "$top"
 bash image/dev/bootstrap.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target admission_bench frame_decode_bench amt_facts_bench agent_tpm_bench checks_bench \
-  kiosk_latency_bench flood_bench
+  kiosk_latency_bench flood_bench audit_verify_loop_bench
 echo "== frame decode"
 build/default/bin/frame_decode_bench
 echo "== policy check evaluation per device (ratio to parsing the facts JSON)"
@@ -23,3 +23,5 @@ echo "== kiosk update latency (benchd -> DOM in headless Chromium) and page weig
 build/default/bin/kiosk_latency_bench
 echo "== genuine devices' admission latency under connection floods, benchd RSS"
 build/default/bin/flood_bench
+echo "== event-loop lag while audit verify runs over 1,000,000 records (on the loop vs the worker)"
+build/default/bin/audit_verify_loop_bench 1000000

@@ -449,6 +449,11 @@ TEST_P(HandlerTest, AuditVerifyReportsTheChain) {
   EXPECT_GT(r["result"]["records"].get<int>(), 0);
   EXPECT_EQ(r["result"]["first_bad_seq"], 0);
   EXPECT_TRUE(r["result"].contains("head_hash"));
+  EXPECT_TRUE(r["result"].contains("full"));
+  expectError(call("audit.verify", {{"full", 1}}), reason::kAdminBadRequest, "full");
+  json full = call("audit.verify", {{"full", true}});
+  ASSERT_EQ(full["ok"], true) << full.dump();
+  EXPECT_EQ(full["result"]["full"], true);
 }
 
 TEST_P(HandlerTest, AuditTailCountsAndOrder) {

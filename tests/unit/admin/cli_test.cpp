@@ -122,6 +122,8 @@ TEST(Cli, BlockAndUnblock) {
 
 TEST(Cli, Audit) {
   EXPECT_EQ(parsed({"audit", "verify"}).cmd, "audit.verify");
+  EXPECT_EQ(parsed({"audit", "verify"}).args, json::object());
+  EXPECT_EQ(parsed({"audit", "verify", "--full"}).args, (json{{"full", true}}));
   Invocation tail = parsed({"audit", "tail", "-n", "50"});
   EXPECT_EQ(tail.cmd, "audit.tail");
   EXPECT_EQ(tail.args, (json{{"count", 50}}));

@@ -239,6 +239,14 @@ TEST(Render, AuditVerify) {
                                                          {"first_bad_seq", 17},
                                                          {"problem", "record 17 was edited"}});
   EXPECT_TRUE(contains(broken, "BROKEN at record 17: record 17 was edited"));
+  // An incremental run says where it started and how to check everything.
+  std::string incremental = renderResult("audit.verify", json{{"ok", true},
+                                                              {"records", 3},
+                                                              {"head_hash", "ab12"},
+                                                              {"full", false},
+                                                              {"verified_before", 40}});
+  EXPECT_TRUE(contains(incremental, "3 records checked after record 40")) << incremental;
+  EXPECT_TRUE(contains(incremental, "--full")) << incremental;
 }
 
 TEST(Render, AuditTail) {

@@ -4,11 +4,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
 #include "policy/device_facts_json.hpp"
+#include "store/store_worker.hpp"
 
 namespace pb {
 namespace {
@@ -141,6 +146,53 @@ TEST_F(PolicyManagerTest, DryRunShowsDiffAndVerdictChangesAndChangesNothing) {
   EXPECT_EQ(manager_->active().snapshot->hash, before);
   EXPECT_TRUE(applied_.empty());
   for (const auto& a : auditActions()) EXPECT_NE(a, "policy.loaded");
+}
+
+// The dry run's pass over every device runs on the StoreWorker's read-only connection; the answer
+// is the same as on the loop, delivered on the loop thread, and nothing changes.
+TEST_F(PolicyManagerTest, DryRunOffTheLoopMatchesTheLoopAndChangesNothing) {
+  const std::string before = manager_->active().snapshot->hash;
+  json onLoop = manager_->load(loadArgs(kAcmeStricter, true), "uid:0");
+  ASSERT_TRUE(onLoop["ok"].get<bool>()) << onLoop.dump();
+  const auto auditBefore = store_->auditCount();
+  ASSERT_TRUE(auditBefore.ok());
+
+  boost::asio::io_context io(1);
+  auto readOnly = Store::openReadOnly(dir_ + "/inventory.db", kKey, clock_);
+  ASSERT_TRUE(readOnly.ok()) << readOnly.error().message;
+  StoreWorker worker(io.get_executor(), std::move(readOnly).value());
+  const auto loopThread = std::this_thread::get_id();
+  std::thread::id jobThread;
+  std::thread::id resumedOn;
+  json offLoop;
+  auto run = [&](PolicyManager::ReadJob job) {
+    return worker.run<json>(
+        [job = std::move(job), &jobThread](Store& ro) {
+          jobThread = std::this_thread::get_id();
+          return job(ro);
+        },
+        boost::asio::use_awaitable);
+  };
+  const json args = loadArgs(kAcmeStricter, true);
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        const std::string actor = "uid:0";
+        offLoop = co_await manager_->loadAsync(args, actor, run);
+        resumedOn = std::this_thread::get_id();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);  // out of io.run(): the test fails with it
+      });
+  io.run();
+  ASSERT_TRUE(offLoop.value("ok", false)) << offLoop.dump();
+  EXPECT_EQ(offLoop["result"]["verdict_changes"], onLoop["result"]["verdict_changes"]);
+  EXPECT_FALSE(offLoop["result"]["verdict_changes"].empty());
+  EXPECT_EQ(offLoop["result"]["diff"], onLoop["result"]["diff"]);
+  EXPECT_NE(jobThread, loopThread);
+  EXPECT_EQ(resumedOn, loopThread);
+  EXPECT_EQ(manager_->active().snapshot->hash, before);
+  EXPECT_EQ(*store_->auditCount(), *auditBefore);
 }
 
 TEST_F(PolicyManagerTest, DryRunShowsWindowsAndMismatchRulesTakingEffect) {
