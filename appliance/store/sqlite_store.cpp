@@ -881,7 +881,7 @@ Result<std::string> SqliteStore::deviceHeldFrom(const DeviceRecord& device, cons
   const bool bound = !device.boundEkSha256.empty();
   const bool proven = !bindEk.empty() || device.lastSessionId == s.id;
   if (bound && !proven) {
-    return "the device's EK is bound and this session has not proven it";
+    return std::string("the device's EK is bound and this session has not proven it");
   }
   return std::string();
 }

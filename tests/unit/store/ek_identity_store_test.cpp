@@ -291,6 +291,7 @@ TEST_F(EkIdentityStoreTest, AnUnprovenSessionLeavesAnAttestedDeviceAsItWas) {
       << (*tail)[0].details.dump();
 
   // An admin can still answer the question the claim was asked (it is on the session).
+  clock_.advance(1);
   SessionRecord back = startSession(ids[0]);
   ASSERT_TRUE(store_->applyTransition(step(back, DeviceState::Quarantined, "PB-1020", true)));
   auto approval = store_->addApproval(ids[0], "uid:0", "returned from repair", 3600);
@@ -331,7 +332,7 @@ TEST_F(EkIdentityStoreTest, ADuplicateNamingTheDeviceCannotOverwriteTheLiveSessi
   ASSERT_TRUE(store_->applyTransition(fail));
   DeviceRecord d = device(ids[0]);
   EXPECT_EQ(d.state, DeviceState::Identified);
-  EXPECT_EQ(d.reasonCode, "");
+  EXPECT_EQ(d.reasonCode, "PB-0100");  // the live session's
   EXPECT_EQ(d.lastSessionId, live.id);
   EXPECT_EQ(session(dup.id).reasonCode, "PB-1030");
 }
