@@ -376,7 +376,9 @@ TEST_F(SessionTest, TheSameDeviceWithItsSerialInAnotherCaseIsADuplicate) {
     co_await b->readFrame(std::chrono::seconds(5));  // welcome
     auto vb = co_await b->readFrame(std::chrono::seconds(5));
     EXPECT_TRUE(vb.ok());
-    if (vb.ok()) EXPECT_EQ((*vb)["code"], std::string(reason::kSessionActive));
+    if (vb.ok()) {
+      EXPECT_EQ((*vb)["code"], std::string(reason::kSessionActive));
+    }
     EXPECT_EQ(device().state, DeviceState::Identified);
     co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
     co_await a->readFrame(std::chrono::seconds(5));
