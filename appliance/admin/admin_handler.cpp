@@ -419,6 +419,18 @@ json StoreAdminHandler::approve(const json& args, const std::string& actor) {
   bool quarantined = d.state == DeviceState::Quarantined;
   bool awaitingApproval =
       d.state == DeviceState::Blocked && d.reasonCode == reason::kApprovalRequired;
+  if (!quarantined && !awaitingApproval && !d.boundEkSha256.empty()) {
+    // A device with a bound EK keeps its record against sessions that have not proven it, so a
+    // returning device's re-enrollment question is on its latest session (store.hpp).
+    auto latest = store_.sessionsForDevice(id, 1);
+    if (!latest) return storeError(cmd, latest.error());
+    if (!latest->empty()) {
+      const SessionRecord& last = latest->front();
+      quarantined = last.state == DeviceState::Quarantined;
+      awaitingApproval =
+          last.state == DeviceState::Blocked && last.reasonCode == reason::kApprovalRequired;
+    }
+  }
   if (!quarantined && !awaitingApproval) {
     std::string state = d.state ? std::string(toString(*d.state)) : "unseen";
     if (!d.reasonCode.empty()) state += " (" + d.reasonCode + ")";

@@ -59,6 +59,38 @@ StageOutcome toOutcome(const AttestResult& r, std::string_view deviceBoundEk,
   }
 }
 
+// The attested EK may already be another device's identity: bound to it by an earlier
+// attestation, or listed for it in the register. Then this TPM is a clone of that one, or a relay
+// to it, and this device is quarantined without being bound.
+StageOutcome refuseEkOfAnotherDevice(const StageContext& ctx, StageOutcome out,
+                                     const std::string& ek) {
+  if (!ctx.devicesWithEk) return out;
+  Result<std::vector<DeviceRecord>> holders = ctx.devicesWithEk(ek);
+  if (!holders) {
+    // Cannot tell: fail closed, retryable (the inventory may be back next time).
+    out.to = DeviceState::Failed;
+    out.code = std::string(reason::kInternalError);
+    out.retryable = true;
+    out.bindEkSha256.clear();
+    out.details["detail"] = "cannot look up the EK's devices: " + holders.error().message;
+    return out;
+  }
+  const std::string self = ctx.device ? ctx.device->id : std::string();
+  for (const DeviceRecord& other : *holders) {
+    if (other.id == self) continue;
+    out.to = DeviceState::Quarantined;
+    out.code = std::string(reason::kEkBoundElsewhere);
+    out.retryable = false;
+    out.bindEkSha256.clear();
+    out.details["ek_belongs_to"] = other.id;
+    out.details["detail"] =
+        "the EK already identifies device " + other.id +
+        (other.boundEkSha256 == ek ? " (bound by attestation)" : " (in the asset register)");
+    return out;
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -79,26 +111,29 @@ std::string directoryStamp(const TpmPolicy& tpm) {
 
 }  // namespace
 
-const EkTrustStore* AttestStage::trustFor(const PolicySnapshot& snapshot, std::string& error) {
-  if (fixed_ != nullptr) return fixed_;
+std::shared_ptr<const EkTrustStore> AttestStage::trustFor(const PolicySnapshot& snapshot,
+                                                          std::string& error) {
+  // Not owned: the caller of AttestStage(trust) keeps it alive (an empty owner, no deleter).
+  if (fixed_ != nullptr)
+    return std::shared_ptr<const EkTrustStore>(std::shared_ptr<void>(), fixed_);
   const TpmPolicy& tpm = snapshot.policy.tpm;
   const std::string key = snapshot.hash + "|" + directoryStamp(tpm);
-  if (cached_ && cachedKey_ == key) return &*cached_;
+  if (cached_ && cachedKey_ == key) return cached_;
   Result<EkTrustStore> loaded =
       EkTrustStore::load(tpm.manufacturerRootsDir, tpm.manufacturerIntermediatesDir);
   if (!loaded) {
     error = loaded.error().message;
     return nullptr;
   }
-  cached_ = std::move(*loaded);
+  cached_ = std::make_shared<const EkTrustStore>(std::move(*loaded));
   cachedKey_ = key;
-  return &*cached_;
+  return cached_;
 }
 
 boost::asio::awaitable<StageOutcome> AttestStage::run(StageContext& ctx) {
   const TpmPolicy& policy = ctx.policy.policy.tpm;
   std::string trustError;
-  const EkTrustStore* trust = trustFor(ctx.policy, trustError);
+  const std::shared_ptr<const EkTrustStore> trust = trustFor(ctx.policy, trustError);
   if (trust == nullptr) {
     // Without manufacturer roots nothing can be trusted: fail closed, and say it is the policy.
     StageOutcome out;
@@ -201,6 +236,11 @@ boost::asio::awaitable<StageOutcome> AttestStage::run(StageContext& ctx) {
                                  {"appliance_ms", applianceMs},
                                  {"wall_ms", wallMs}});
   StageOutcome out = toOutcome(r, boundEk, registeredEk);
+  if (out.to == DeviceState::Attested) {
+    // One TPM, one device: decided here, before the device is bound (the store and its unique
+    // index refuse it again inside the transaction).
+    out = refuseEkOfAnotherDevice(ctx, std::move(out), r.facts.ekSha256);
+  }
   out.details["tpm_ms"] = r.tpmMs;
   out.details["appliance_ms"] = applianceMs;
   out.details["wall_ms"] = wallMs;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The attestation Stage: speaks PROTOCOL.md with the agent over the session's transport and turns
 // the Verifier's result into a StageOutcome (attested, failed, not_attestable, or quarantined
-// when the attested EK contradicts the asset register or the EK already bound to the device).
+// when the attested EK contradicts the asset register or the EK already bound to the device
+// (PB-1022), or already identifies another device: a cloned or relayed TPM (PB-1023)).
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>  // before boost/asio on Boost 1.74
 
@@ -28,11 +29,13 @@ class AttestStage final : public Stage {
 
  private:
   // The trust store for this session's policy; nullptr (and `error`) when its roots are unusable.
-  const EkTrustStore* trustFor(const PolicySnapshot& policy, std::string& error);
+  // The session keeps its own reference for the whole exchange: a later session that loads a
+  // newer store (policy reload, a root added) replaces the cache, never the store in use.
+  std::shared_ptr<const EkTrustStore> trustFor(const PolicySnapshot& policy, std::string& error);
 
   const EkTrustStore* fixed_ = nullptr;
   std::string cachedKey_;  // policy hash + the trust directories' modification times
-  std::optional<EkTrustStore> cached_;
+  std::shared_ptr<const EkTrustStore> cached_;
 };
 
 }  // namespace pb::attest

@@ -90,6 +90,11 @@ constexpr std::array kReasons{
            "The device's TPM endorsement key differs from the registered one (spoofing or a TPM / "
            "mainboard swap).",
            "Verify the hardware; after a genuine swap, correct the register entry and approve."},
+    Reason{kEkBoundElsewhere, "ek_bound_elsewhere",
+           "The device's TPM endorsement key already identifies another device: a cloned or "
+           "relayed TPM.",
+           "Keep the device off the bench and inspect the TPM of both devices (the audit record "
+           "names the other one); the key stays with the device that proved it first."},
     Reason{kSessionActive, "session_active",
            "The same device already has a session in progress on the bench.",
            "Disconnect the duplicate; the first session continues."},

@@ -46,6 +46,7 @@ inline constexpr std::string_view kMissingIdentity = "PB-1013";
 inline constexpr std::string_view kReEnrollment = "PB-1020";
 inline constexpr std::string_view kUuidMismatch = "PB-1021";
 inline constexpr std::string_view kEkMismatch = "PB-1022";
+inline constexpr std::string_view kEkBoundElsewhere = "PB-1023";
 inline constexpr std::string_view kSessionActive = "PB-1030";
 // 20xx: firmware and AMT checks (policy/checks/<id>.md), AMT hello findings, the bench's own AMT
 // provisioning certificate

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/printable_text.hpp"
 #include "core/reasons.hpp"
 
 namespace pb {
@@ -155,16 +156,33 @@ bool isReasonCode(const std::string& s) {
          std::all_of(s.begin() + 3, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A device's claims are stored (session record, audit log) and shown (kiosk, benchctl), so they
+// follow the asset register's rule for text: a NUL, a control character or a bidi override
+// (U+202E) in a claim refuses the whole hello as malformed, before anything is recorded.
+std::string printableClaim(Reader& r, const json& v, const std::string& where) {
+  std::string s = r.checkString(v, where);
+  if (!isPrintableUtf8(s)) {
+    r.fail(where, "contains control characters or bidi controls");
+    return {};
+  }
+  return s;
+}
+
 std::optional<Error> readIdentity(const json& j, const std::string& prefix, IdentityFacts& out) {
   Reader r(j, prefix);
-  out.serial = r.string("serial");
-  out.smbiosUuid = r.string("smbios_uuid");
-  out.model = r.string("model");
-  out.vendor = r.string("vendor");
-  out.boardSerial = r.string("board_serial");
+  auto claim = [&](std::string_view key) {
+    const json* v = r.find(key, true);
+    return v ? printableClaim(r, *v, r.path(key)) : std::string();
+  };
+  out.serial = claim("serial");
+  out.smbiosUuid = claim("smbios_uuid");
+  out.model = claim("model");
+  out.vendor = claim("vendor");
+  out.boardSerial = claim("board_serial");
   if (const json* macs = r.array("macs", kMaxMacs)) {
     for (std::size_t i = 0; i < macs->size(); ++i) {
-      out.macs.push_back(r.checkString((*macs)[i], r.path("macs") + "[" + std::to_string(i) + "]"));
+      out.macs.push_back(
+          printableClaim(r, (*macs)[i], r.path("macs") + "[" + std::to_string(i) + "]"));
     }
   }
   return r.error();
@@ -205,10 +223,13 @@ Result<Hello> Hello::fromJson(const json& j) {
           r.integer((*versions)[i], r.path("versions") + "[" + std::to_string(i) + "]"));
     }
   }
-  h.agent = r.string("agent");
+  if (const json* agent = r.find("agent", true))
+    h.agent = printableClaim(r, *agent, r.path("agent"));
   if (const json* id = r.object("identity"))
     r.adopt(readIdentity(*id, r.path("identity"), h.identity));
-  h.resumeSession = r.optionalString("resume_session");
+  if (const json* resume = r.find("resume_session", false)) {
+    h.resumeSession = printableClaim(r, *resume, r.path("resume_session"));
+  }
   if (r.error()) return *r.error();
   return h;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "core/printable_text.hpp"
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_issues.hpp"
 
@@ -65,46 +66,6 @@ std::string lowerAscii(std::string_view s) {
 
 bool isHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// True when `s` is well-formed UTF-8 without control characters: C0, DEL, C1, and the bidi
-// override/isolate controls that can make a name on the kiosk read differently from its bytes.
-bool isPrintableUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      if (b0 < 0x20 || b0 == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      len = 2;
-      cp = b0 & 0x1fu;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      len = 3;
-      cp = b0 & 0x0fu;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      len = 4;
-      cp = b0 & 0x07u;
-    } else {
-      return false;  // continuation byte, overlong lead (c0/c1) or beyond U+10FFFF
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xc0u) != 0x80u) return false;
-      cp = (cp << 6) | (b & 0x3fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) return false;
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;  // surrogates are not characters
-    if (cp >= 0x80 && cp <= 0x9f) return false;      // C1 controls
-    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) return false;
-    i += len;
-  }
-  return true;
 }
 
 bool isPrintableAscii(std::string_view s) {
@@ -265,6 +226,9 @@ class RowBuilder {
       checkDuplicate(row.smbiosUuid, lineOf(kUuid), kUuid,
                      "smbios_uuid " + yamlQuote(row.smbiosUuid), seenUuids_, errors);
     }
+    // An EK names one TPM: two rows with one EK would let one TPM attest as either device.
+    checkDuplicate(row.ekSha256, lineOf(kEk), kEk, "ek_sha256 " + yamlQuote(row.ekSha256), seenEks_,
+                   errors);
 
     // Report a row's problems in column order, whichever check found them.
     std::stable_sort(errors.begin(), errors.end(), [](const RowError& a, const RowError& b) {
@@ -315,6 +279,7 @@ class RowBuilder {
   RegistryParse& out_;
   std::map<std::string, int> seenSerials_;  // lower-cased serial -> first line
   std::map<std::string, int> seenUuids_;
+  std::map<std::string, int> seenEks_;  // lower-case EK hash -> first line
 };
 
 void tooManyRows(RegistryParse& out, int line) {

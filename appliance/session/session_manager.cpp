@@ -2,6 +2,7 @@
 #include "session/session_manager.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -33,6 +34,13 @@ Verdict makeVerdict(const SessionRecord& s, const std::string& deviceId, bool fi
   v.deviceId = deviceId;
   v.isFinal = final;
   return v;
+}
+
+bool sameSerial(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace
@@ -163,17 +171,34 @@ boost::asio::awaitable<Status> SessionManager::record(
 }
 
 boost::asio::awaitable<void> SessionManager::handle(std::unique_ptr<FrameTransport> transport) {
-  std::string sessionId;
+  Ongoing on;
+  bool internalError = false;
   try {
-    co_await run(*transport, sessionId);
+    co_await run(*transport, on);
   } catch (const std::exception& e) {
-    // A bug, not an outside condition: log it and fail the session closed.
-    log_.error("session.internal_error", {{"session", sessionId}, {"what", e.what()}});
+    // A bug, not an outside condition: log it here (no co_await inside a handler), then fail the
+    // session closed below, durably and in the agent's sight, like any other ending.
+    log_.error("session.internal_error", {{"session", on.session.id}, {"what", e.what()}});
+    internalError = true;
+  }
+  // A session that already gave its final answer keeps it; anything else hears of the error.
+  if (internalError && (on.session.id.empty() || on.session.open)) {
+    if (!on.session.id.empty()) {
+      try {
+        (void)co_await record(on.session, on.deviceId, DeviceState::Failed,
+                              std::string(reason::kInternalError), true, true,
+                              "session.internal_error", nlohmann::json::object());
+      } catch (const std::exception& e) {
+        log_.error("session.record_failed", {{"session", on.session.id}, {"what", e.what()}});
+      }
+    }
+    co_await sendError(*transport, reason::kInternalError,
+                       "the appliance hit an internal error; retry");
   }
   co_await transport->close();
 }
 
-boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string& sessionId) {
+boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, Ongoing& on) {
   const auto io = options_.ioTimeout;
   const auto sessionDeadline = std::chrono::steady_clock::now() + options_.sessionTimeout;
   Result<nlohmann::json> first = co_await t.readFrame(std::min(options_.helloTimeout, io));
@@ -223,7 +248,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
     if (!admitted) co_return;
   }
 
-  SessionRecord s;
+  SessionRecord& s = on.session;
   s.deviceId = device ? device->id : "";
   s.source = t.peerAddress();
   s.slot = options_.slotFor ? options_.slotFor(s.source) : "";
@@ -234,35 +259,39 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   Result<SessionRecord> created = store_.createSession(s, "session:" + s.id);
   if (!created.ok()) {
     log_.error("session.create_failed", {{"error", created.error().message}});
+    s = SessionRecord{};  // nothing was recorded: nothing to fail
     co_await sendError(t, reason::kInternalError, "inventory unavailable");
     co_return;
   }
   s = std::move(*created);
-  sessionId = s.id;
 
-  // Live view first, before any suspension point, so concurrent sessions see each other.
+  // Live view first, before any suspension point, so concurrent sessions see each other. The
+  // serial compares as the register does (case-insensitive), and a live session of the same
+  // register record counts however its serial was spelt.
   bool claimedElsewhere = false;
   bool deviceLive = false;
   for (auto& [id, other] : live_) {
-    if (other.serial != facts.serial) continue;
+    const bool sameDevice = device && other.deviceId == device->id;
+    if (!sameDevice && !sameSerial(other.serial, facts.serial)) continue;
     if (other.uuid != uuid) {
       claimedElsewhere = true;
       other.contested = true;
-    } else if (device && other.deviceId == device->id) {
+    } else if (sameDevice) {
       deviceLive = true;
     }
   }
   live_[s.id] = Live{facts.serial, uuid, device ? device->id : "", claimedElsewhere};
   LiveGuard guard(live_, liveCount_, s.id);
+  // createSession moved the device record with this session unless another one is live; the
+  // store applies the identity rule to every later step (store.hpp applyTransition).
+  on.deviceId = device && !deviceLive ? device->id : "";
 
   Welcome w;
   w.version = *version;
   w.sessionId = s.id;
   w.benchId = options_.benchId;
   if (!(co_await t.writeFrame(w.toJson(), io)).ok()) {
-    // The device record moved to `discovered` with this session unless another one is live.
-    const std::string lostDevice = device && !deviceLive ? device->id : "";
-    (void)co_await record(s, lostDevice, DeviceState::Failed, std::string(reason::kPeerClosed),
+    (void)co_await record(s, on.deviceId, DeviceState::Failed, std::string(reason::kPeerClosed),
                           true, true, "session.peer_lost", nlohmann::json::object());
     co_return;
   }
@@ -279,6 +308,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   }
   AdmissionDecision d = decideAdmission(in, policy->admission);
   const std::string deviceId = d.touchesDevice && device ? device->id : "";
+  on.deviceId = deviceId;
   const bool stagesFollow = d.state == DeviceState::Identified && !stages_.empty();
   nlohmann::json admissionDetails = nlohmann::json::object();
   admissionDetails["detail"] = d.detail;
@@ -296,6 +326,7 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
   }
 
   StageContext ctx{s, device, facts, *policy, t, clock_, log_, io};
+  ctx.devicesWithEk = [this](const std::string& ek) { return store_.findDevicesByEk(ek); };
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     Stage& stage = *stages_[i];
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -320,6 +351,21 @@ boost::asio::awaitable<void> SessionManager::run(FrameTransport& t, std::string&
         co_await record(s, deviceId, out.to, out.code, out.retryable, last,
                         std::string(stage.name()) + "." + std::string(toString(out.to)),
                         out.details, 0, "", out.bindEkSha256);
+    if (!recorded.ok() && recorded.error().code == reason::kEkBoundElsewhere) {
+      // The store refused the binding (another device holds the EK, or won a race to it): the
+      // same verdict the stage gives when it sees the holder first, not an internal error.
+      out.to = DeviceState::Quarantined;
+      out.code = std::string(reason::kEkBoundElsewhere);
+      out.retryable = false;
+      out.bindEkSha256.clear();
+      out.details["detail"] = recorded.error().message;
+      recorded = co_await record(s, deviceId, out.to, out.code, false, true,
+                                 std::string(stage.name()) + ".quarantined", out.details);
+      if (recorded.ok()) {
+        (void)co_await t.writeFrame(makeVerdict(s, deviceId, true).toJson(), io);
+        co_return;
+      }
+    }
     if (!recorded.ok()) {
       co_await sendError(t, reason::kInternalError, "inventory unavailable");
       co_return;

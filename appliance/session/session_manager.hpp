@@ -7,7 +7,23 @@
 //
 // Every step is committed with its audit record before the agent hears of it. The manager also
 // keeps the in-memory view of live sessions that admission needs (two devices claiming one serial
-// at once, a device connecting twice).
+// at once, a device connecting twice; serials compare case-insensitively, as in the register).
+//
+// Identity rule (appliance/README.md, threat model). A session is a claim until it has proven the
+// device's TPM: the attestation stage in this session verified the EK and bound it (or found it
+// already bound to this device). Every step of every session is recorded on the session; the
+// device record changes only while the session may speak for the device:
+//   - a device with a bound EK (attested once, in any later state) is changed only by the session
+//     that proves that EK, from the proving step on: an unproven session's verdicts (quarantined
+//     PB-1020 on return, failed, a timeout) stay on the session and the device stays as it was;
+//   - a device without a bound EK moves with its current session (discovered, identified,
+//     checked, or a failure), since there is no proof to protect yet;
+//   - never while another open session owns the record: a duplicate connection (PB-1030) or a
+//     second claimant does not overwrite the live session's state.
+// The store enforces the rule inside the transaction (Store::applyTransition), so no code path
+// here can get it wrong. An EK identifies one device: a TPM already bound to or registered for
+// another device is quarantined PB-1023 (cloned or relayed TPM) and never bound.
+// An exception out of a step (a bug) fails the session PB-9002 and sends the agent an error frame.
 //
 // @par Thread Safety
 // All sessions run on one executor (benchd runs its io_context on one thread); no locking.
@@ -91,8 +107,13 @@ class SessionManager {
     bool contested = false;  // another device claimed the same serial while this one was live
   };
   class LiveGuard;
+  // What handle() needs to end a session that run() left by an exception.
+  struct Ongoing {
+    SessionRecord session;  // id empty until createSession committed
+    std::string deviceId;   // the device record this session speaks for ("" for none)
+  };
 
-  boost::asio::awaitable<void> run(FrameTransport& t, std::string& sessionId);
+  boost::asio::awaitable<void> run(FrameTransport& t, Ongoing& on);
   // false = refused (the agent has been told); counts and audits the refusal.
   boost::asio::awaitable<bool> admitUnregisteredHello(FrameTransport& t);
   void auditRefusals(const std::string& source, std::uint64_t count);

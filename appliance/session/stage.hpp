@@ -6,11 +6,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>  // must precede boost/asio/awaitable.hpp on Boost 1.74
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -36,6 +38,9 @@ struct StageContext {
   const Clock& clock;
   Logger& log;
   std::chrono::milliseconds ioTimeout;
+  // The devices an EK already identifies (Store::findDevicesByEk): attestation refuses a TPM that
+  // is another device's identity (PB-1023). Empty function: no other device is known.
+  std::function<Result<std::vector<DeviceRecord>>(const std::string& ekSha256)> devicesWithEk = {};
 };
 
 struct StageOutcome {

@@ -139,6 +139,42 @@ CREATE TABLE check_facts (
 );
 )sql";
 
+// Version 4: an EK is the identity of at most one device. The unique index is the backstop
+// behind the attestation stage's own check (PB-1023): two devices can never both be bound to one
+// TPM, whatever a stage gets wrong. Register EKs (ek_sha256) are indexed for that lookup but not
+// unique here: an import may swap two devices' EKs row by row, so the importer checks them after
+// all rows are written.
+constexpr const char* kV4 = R"sql(
+CREATE UNIQUE INDEX devices_by_bound_ek ON devices (bound_ek_sha256) WHERE bound_ek_sha256 <> '';
+CREATE INDEX devices_by_registered_ek ON devices (ek_sha256) WHERE ek_sha256 <> '';
+)sql";
+
+// A database that already binds one EK to two devices (one TPM attested as two, before version
+// 4) cannot get the unique index. Failing with the devices named is the only safe choice: picking
+// the "real" one is an investigation, not something a migration may guess.
+Status refuseSharedBoundEks(sqlite3* db) {
+  auto st = sql::Statement::prepare(
+      db,
+      "SELECT bound_ek_sha256, group_concat(id || ' (serial ' || serial || ')', ', ') "
+      "FROM devices WHERE bound_ek_sha256 <> '' GROUP BY bound_ek_sha256 HAVING COUNT(*) > 1 "
+      "ORDER BY bound_ek_sha256");
+  if (!st) return st.error();
+  std::string found;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    found += (found.empty() ? "" : "; ") + std::string("EK ") + st->text(0) + " is bound to " +
+             st->text(1);
+  }
+  if (found.empty()) return {};
+  return makeError("db",
+                   "one TPM was attested as several devices (" + found +
+                       "); investigate, then clear the binding of every clone (UPDATE devices SET "
+                       "bound_ek_sha256 = '', state = 'quarantined', reason_code = 'PB-1023' "
+                       "WHERE id = ...) before starting this version (store/README.md)");
+}
+
 // Version 5: how far the audit chain is known to be intact, so `audit verify` checks only the
 // records after it (store/audit_verify.hpp). One row; its MAC (audit key) stops someone who can
 // write the file from claiming "already verified" for records they edited.
@@ -152,10 +188,11 @@ CREATE TABLE audit_verified (
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "initial schema", kV1},
     {2, "check results", kV2},
     {3, "check facts", kV3},
+    {4, "one device per EK", kV4, refuseSharedBoundEks},
     {5, "audit verified head", kV5},
 }};
 
@@ -202,6 +239,11 @@ Result<int> migrateStore(sqlite3* db, std::int64_t now) {
     auto again = currentVersion(db);
     if (!again) return again.error();
     if (*again >= m.version) continue;
+    if (m.precheck != nullptr) {
+      if (auto s = m.precheck(db); !s) {
+        return s.error().withContext("migration " + std::to_string(m.version));
+      }
+    }
     if (auto s = sql::exec(db, m.sql); !s) {
       return s.error().withContext("migration " + std::to_string(m.version));
     }

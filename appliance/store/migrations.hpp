@@ -19,6 +19,9 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;  // constant DDL only
+  // Runs inside the migration's transaction before `sql`: refuses, with a message an operator can
+  // act on, data the new schema cannot hold (nullptr: none).
+  Status (*precheck)(sqlite3* db) = nullptr;
 };
 
 std::span<const Migration> storeMigrations();

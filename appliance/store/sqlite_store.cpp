@@ -219,6 +219,7 @@ class SqliteStore final : public Store {
   Result<std::optional<DeviceRecord>> findDevice(const std::string& id) override;
   Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) override;
   Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) override;
+  Result<std::vector<DeviceRecord>> findDevicesByEk(const std::string& ekSha256) override;
   Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) override;
 
   Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) override;
@@ -258,6 +259,13 @@ class SqliteStore final : public Store {
   // Appends inside the caller's transaction; fills seq, time, policy hash, hashes and MAC.
   Status appendAuditInTx(AuditRecord r, std::int64_t now);
   Status consumeApproval(const Transition& t, const std::string& deviceId, std::int64_t now);
+  // Whether session `s` may change `device`'s record (the rule in store.hpp); "" when it may,
+  // else why not (for the audit record).
+  Result<std::string> deviceHeldFrom(const DeviceRecord& device, const SessionRecord& s,
+                                     const std::string& bindEk);
+  // The first device other than `deviceId` that `ek` identifies (bound or registered), as
+  // "dev-000002 (serial X, bound)"; "" when none.
+  Result<std::string> otherEkHolder(const std::string& ek, const std::string& deviceId);
 
   sqlite3* db_;
   std::unique_ptr<sql::StatementCache> cache_;
@@ -298,6 +306,30 @@ Result<std::vector<DeviceRecord>> SqliteStore::findDevicesByUuid(const std::stri
   if (!st) return st.error();
   st->bindAll(*canon);
   return readAll<DeviceRecord>(*st, readDevice);
+}
+
+Result<std::vector<DeviceRecord>> SqliteStore::findDevicesByEk(const std::string& ekSha256) {
+  auto st = prepare(select(
+      kDeviceColumns, "FROM devices WHERE bound_ek_sha256 = ?1 OR ek_sha256 = ?1 ORDER BY id"));
+  if (!st) return st.error();
+  std::string ek = ekSha256;
+  for (char& c : ek) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!isLowerHex64(ek)) return std::vector<DeviceRecord>();  // matches nothing stored
+  st->bindAll(ek);
+  return readAll<DeviceRecord>(*st, readDevice);
+}
+
+Result<std::string> SqliteStore::otherEkHolder(const std::string& ek, const std::string& deviceId) {
+  auto st = prepare(
+      "SELECT id, serial, bound_ek_sha256 = ?1 FROM devices "
+      "WHERE (bound_ek_sha256 = ?1 OR ek_sha256 = ?1) AND id <> ?2 ORDER BY id LIMIT 1");
+  if (!st) return st.error();
+  st->bindAll(ek, deviceId);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::string();
+  return st->text(0) + " (serial " + st->text(1) + ", " +
+         (st->int64(2) != 0 ? "bound by attestation" : "in the register") + ")";
 }
 
 Result<std::vector<DeviceRecord>> SqliteStore::listDevices(std::optional<DeviceState> state) {
@@ -474,6 +506,7 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
   // parseRegistry, and the import is all-or-nothing anyway.
   std::set<std::string> serials;
   std::set<std::string> uuids;
+  std::set<std::string> eks;
   for (const auto& row : rows) {
     auto errors = validateRegistryRow(row);
     if (!errors.empty()) {
@@ -488,6 +521,11 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
                        "registry import: line " + std::to_string(row.line) +
                            ": serial or smbios_uuid appears twice in this import (nothing "
                            "imported)");
+    }
+    if (!row.ekSha256.empty() && !eks.insert(row.ekSha256).second) {
+      return makeError(std::string(reason::kAdminBadRequest),
+                       "registry import: line " + std::to_string(row.line) + ": ek_sha256 " +
+                           row.ekSha256 + " appears twice in this import (nothing imported)");
     }
   }
 
@@ -573,6 +611,19 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
     }
   }
 
+  // An EK names one TPM, so one device: not another device's registered EK, nor one that
+  // attestation bound to another device. Checked after all rows, like the UUID, so two devices'
+  // EKs may be swapped in one import.
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].ekSha256.empty()) continue;
+    auto holder = otherEkHolder(rows[i].ekSha256, ids[i]);
+    if (!holder) return holder.error();
+    if (!holder->empty()) {
+      return conflict("registry import: line " + std::to_string(rows[i].line) + ": ek_sha256 " +
+                      rows[i].ekSha256 + " already identifies " + *holder + " (nothing imported)");
+    }
+  }
+
   for (const auto& id : ids) {
     auto d = loadDevice("WHERE id = ?", id);
     if (!d) return d.error();
@@ -609,7 +660,9 @@ Result<SessionRecord> SqliteStore::createSession(SessionRecord init, const std::
     live->bindAll(init.deviceId);
     auto row = live->step();
     if (!row) return row.error();
-    moveDevice = live->int64(0) == 0;
+    // Nor may a claim move a device whose EK is bound: until this session proves that EK, only
+    // the session record speaks (applyTransition).
+    moveDevice = live->int64(0) == 0 && (*device)->boundEkSha256.empty();
     if (moveDevice) before = stateString((*device)->state);
   }
   auto ins = prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
@@ -714,6 +767,24 @@ Status SqliteStore::applyTransition(const Transition& t) {
     bindEk = t.bindEkSha256;
     for (char& c : bindEk) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!isLowerHex64(bindEk)) return makeError("db", "EK hash must be 64 hex digits");
+    // One TPM, one device. The stage checks first; this is the check inside the transaction
+    // (and the unique index of migration 4 behind it).
+    auto holder = otherEkHolder(bindEk, deviceId);
+    if (!holder) return holder.error();
+    if (!holder->empty()) {
+      return makeError(std::string(reason::kEkBoundElsewhere),
+                       "EK " + bindEk + " already identifies " + *holder);
+    }
+    if (!device->boundEkSha256.empty() && device->boundEkSha256 != bindEk) {
+      return makeError(std::string(reason::kEkMismatch),
+                       "device " + deviceId + " is bound to another EK");
+    }
+  }
+  std::string held;
+  if (device) {
+    auto why = deviceHeldFrom(*device, s, bindEk);
+    if (!why) return why.error();
+    held = std::move(*why);
   }
 
   const std::string before(toString(s.state));
@@ -735,20 +806,35 @@ Status SqliteStore::applyTransition(const Transition& t) {
   audit.after = after;
   audit.reason = t.reasonCode;
   audit.details = t.details;
+  if (!held.empty()) {
+    if (!audit.details.is_object()) audit.details = nlohmann::json::object();
+    audit.details["device_unchanged"] = held;
+  }
   if (auto st = appendAuditInTx(std::move(audit), now); !st) return st;
 
-  if (device) {
+  if (device && held.empty()) {
     const bool newState = device->state != t.to || device->lastSessionId != s.id;
     auto dev = prepare(
         "UPDATE devices SET state = ?, reason_code = ?, retryable = ?, state_since = ?, "
         "last_session_id = ?, slot = ?, enrolled_at = ?, bound_ek_sha256 = ?, updated_at = ? "
         "WHERE id = ?");
     if (!dev) return dev.error();
+    // Attested is enrolled: from then on the device's return is a re-enrollment (PB-1020).
+    const bool enrolls = t.to == DeviceState::Attested || t.to == DeviceState::Ready;
     dev->bindAll(after, t.reasonCode, t.retryable, newState ? now : device->stateSince, s.id,
-                 s.slot, t.to == DeviceState::Ready ? now : device->enrolledAt,
+                 s.slot, enrolls ? now : device->enrolledAt,
                  bindEk.empty() ? device->boundEkSha256 : bindEk, now, deviceId);
-    if (auto st = dev->run(); !st) return st;
-
+    if (auto st = dev->run(); !st) {
+      // The unique index: another transaction bound the EK first. Not an internal error.
+      if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE && !bindEk.empty()) {
+        return makeError(std::string(reason::kEkBoundElsewhere),
+                         "EK " + bindEk + " is already bound to another device");
+      }
+      return st;
+    }
+  }
+  if (device) {
+    // An admin's approval was given for this question, and is used up by asking it again.
     if (t.consumeApprovalId != 0) {
       if (auto st = consumeApproval(t, deviceId, now); !st) return st;
     }
@@ -768,6 +854,26 @@ Status SqliteStore::applyTransition(const Transition& t) {
     }
   }
   return tx->commit();
+}
+
+Result<std::string> SqliteStore::deviceHeldFrom(const DeviceRecord& device, const SessionRecord& s,
+                                                const std::string& bindEk) {
+  if (!device.lastSessionId.empty() && device.lastSessionId != s.id) {
+    auto owner = loadSession(device.lastSessionId);
+    if (!owner) return owner.error();
+    if (*owner && (*owner)->open) {
+      return "session " + device.lastSessionId + " is in progress for this device";
+    }
+  }
+  // Proven: this step binds the EK, or an earlier step of this session did. A session becomes
+  // the device's last session only through createSession (never for a bound device) or a step
+  // that changed the record, so for a bound device "last session is this one" means proven here.
+  const bool bound = !device.boundEkSha256.empty();
+  const bool proven = !bindEk.empty() || device.lastSessionId == s.id;
+  if (bound && !proven) {
+    return std::string("the device's EK is bound and this session has not proven it");
+  }
+  return std::string();
 }
 
 Result<int> SqliteStore::failOpenSessions(const std::string& code) {
@@ -865,6 +971,15 @@ Result<Approval> SqliteStore::addApproval(const std::string& deviceId, const std
     }
   }
   a.answersCode = (*device)->reasonCode;
+  if (!(*device)->boundEkSha256.empty() && !latest->empty()) {
+    // A bound device's record is held against unproven sessions: admission's question
+    // (re-enrollment, identity mismatch) was asked on the session.
+    const SessionRecord& last = latest->front();
+    if (last.state == DeviceState::Quarantined ||
+        (last.state == DeviceState::Blocked && last.reasonCode == reason::kApprovalRequired)) {
+      a.answersCode = last.reasonCode;
+    }
+  }
   a.approvedBy = actor;
   a.reason = reason;
   a.createdAt = now;

@@ -37,7 +37,7 @@ struct DeviceRecord {
   std::optional<DeviceState> state;  // nullopt: never seen on the bench
   std::string reasonCode;            // PB-xxxx of the current state ("" for none)
   bool retryable = false;
-  std::int64_t enrolledAt = 0;  // when the device last reached `ready` (0: never)
+  std::int64_t enrolledAt = 0;  // when the device was last attested or ready (0: never)
   std::string boundEkSha256;    // EK hash proven by attestation ("" until then)
   std::string slot;
   std::string lastSessionId;
@@ -181,12 +181,28 @@ class Store {
   virtual Result<std::optional<DeviceRecord>> findDevice(const std::string& id) = 0;
   virtual Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) = 0;
   virtual Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) = 0;
+  // Devices an EK (lower-case hex SHA-256) already identifies: bound by attestation or given in the
+  // register. At most one is bound (a unique index); the attestation stage refuses the EK for any
+  // other device (PB-1023).
+  virtual Result<std::vector<DeviceRecord>> findDevicesByEk(const std::string& ekSha256) = 0;
   virtual Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) = 0;
 
   // --- sessions ---
   // Inserts the session in state `discovered` (and, for a registered device, moves the device to
-  // `discovered`) with one audit record "session.discovered". Fills id, startedAt, updatedAt.
+  // `discovered` unless the device record is held, see applyTransition) with one audit record
+  // "session.discovered". Fills id, startedAt, updatedAt.
   virtual Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) = 0;
+  // Always changes the session and appends the audit record. Changes the device record only when
+  // this session may speak for the device (the identity rule, appliance/README.md):
+  //   - no other open session owns the record (the device's last session is this one or closed:
+  //     a duplicate connection never overwrites the live session's state), and
+  //   - the device has no bound EK, or this session proved it: this step binds it (attested) or an
+  //     earlier step of this session did (the device's last session is this one). Before that a
+  //     session is a claim only, and an attested device stays attested whatever the claim does.
+  // Otherwise the device record is left as it is and the audit record says so
+  // ("device_unchanged"). Approvals are consumed and approved UUIDs adopted either way.
+  // Binding an EK that another device holds (bound or registered) fails with PB-1023
+  // (reason::kEkBoundElsewhere) and changes nothing.
   virtual Status applyTransition(const Transition& t) = 0;
   virtual Result<std::optional<SessionRecord>> findSession(const std::string& id) = 0;
   virtual Result<std::vector<SessionRecord>> listSessions(bool openOnly, int limit) = 0;
@@ -211,7 +227,9 @@ class Store {
   virtual Status setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,
                             const std::string& reason) = 0;
   // Binds to the device's serial and the UUID seen in its latest session (the register's UUID if
-  // it was never seen); answersCode is the device's current reason code.
+  // it was never seen); answersCode is the device's current reason code, or, for a device whose
+  // record is held by its bound EK, the code its latest session was quarantined or blocked with
+  // (re-enrollment, identity mismatch: the question was asked on the session).
   virtual Result<Approval> addApproval(const std::string& deviceId, const std::string& actor,
                                        const std::string& reason, std::int64_t ttlSeconds) = 0;
   // The newest approval that is neither expired nor consumed.

@@ -78,6 +78,14 @@ class FakeStore : public Store {
     }
     return out;
   }
+  Result<std::vector<DeviceRecord>> findDevicesByEk(const std::string& ek) override {
+    if (failWith) return *failWith;
+    std::vector<DeviceRecord> out;
+    for (const auto& d : devices_) {
+      if (d.boundEkSha256 == ek || d.registry.ekSha256 == ek) out.push_back(d);
+    }
+    return out;
+  }
   Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) override {
     if (failWith) return *failWith;
     std::vector<DeviceRecord> out;

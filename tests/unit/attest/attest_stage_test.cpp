@@ -67,6 +67,7 @@ class StageHarness {
     AttestStage stage(trust);
     StageContext ctx{session_, device_, facts_, policy_,
                      agent,    clock_,  log_,   std::chrono::milliseconds(1000)};
+    ctx.devicesWithEk = devicesWithEk;
     boost::asio::io_context io;
     StageOutcome out;
     bool done = false;
@@ -81,6 +82,8 @@ class StageHarness {
   }
 
   PolicySnapshot policy_;
+  // The inventory's answer to "which devices does this EK identify" (unset: none known).
+  std::function<Result<std::vector<DeviceRecord>>(const std::string&)> devicesWithEk;
 
  private:
   std::FILE* devNull() {
@@ -249,6 +252,75 @@ TEST_F(SwtpmAgentStage, EkContradictingTheRegisterIsQuarantined) {
   // certificate was sent, so the chain passes; the identity check then quarantines.
   EXPECT_EQ(out.to, DeviceState::Quarantined);
   EXPECT_EQ(out.code, std::string(reason::kEkMismatch));
+  EXPECT_TRUE(out.bindEkSha256.empty());
+}
+
+TEST_F(SwtpmAgentStage, EkBoundToAnotherDeviceIsQuarantinedAndNotBound) {
+  ScriptedAgent agent;
+  agent.respond = [this](const json& m) { return answer(m); };
+  DeviceRecord self;
+  self.id = "dev-000002";  // registered without an EK, never attested
+  std::string asked;
+  StageHarness h;
+  h.devicesWithEk = [&](const std::string& ek) -> Result<std::vector<DeviceRecord>> {
+    asked = ek;
+    DeviceRecord other;
+    other.id = "dev-000001";
+    other.boundEkSha256 = ek;
+    return std::vector<DeviceRecord>{other};
+  };
+  auto out = h.run(trust_, agent, self);
+  EXPECT_EQ(asked, ekSha256_);
+  EXPECT_EQ(out.to, DeviceState::Quarantined) << out.code << " " << out.details.dump();
+  EXPECT_EQ(out.code, std::string(reason::kEkBoundElsewhere));
+  EXPECT_FALSE(out.retryable);
+  EXPECT_TRUE(out.bindEkSha256.empty());
+  EXPECT_EQ(out.details["ek_belongs_to"], "dev-000001");
+  EXPECT_EQ(out.details["ek_sha256"], ekSha256_);
+}
+
+TEST_F(SwtpmAgentStage, EkRegisteredForAnotherDeviceIsQuarantinedToo) {
+  ScriptedAgent agent;
+  agent.respond = [this](const json& m) { return answer(m); };
+  StageHarness h;
+  h.devicesWithEk = [](const std::string& ek) -> Result<std::vector<DeviceRecord>> {
+    DeviceRecord other;
+    other.id = "dev-000009";
+    other.registry.ekSha256 = ek;
+    return std::vector<DeviceRecord>{other};
+  };
+  auto out = h.run(trust_, agent);  // an unregistered device admitted by policy: no binding
+  EXPECT_EQ(out.to, DeviceState::Quarantined);
+  EXPECT_EQ(out.code, std::string(reason::kEkBoundElsewhere));
+  EXPECT_NE(out.details["detail"].get<std::string>().find("asset register"), std::string::npos);
+}
+
+TEST_F(SwtpmAgentStage, ItsOwnBindingIsNotAnotherDevice) {
+  ScriptedAgent agent;
+  agent.respond = [this](const json& m) { return answer(m); };
+  DeviceRecord self;
+  self.id = "dev-000001";
+  self.boundEkSha256 = ekSha256_;
+  StageHarness h;
+  h.devicesWithEk = [&](const std::string&) -> Result<std::vector<DeviceRecord>> {
+    return std::vector<DeviceRecord>{self};
+  };
+  auto out = h.run(trust_, agent, self);
+  EXPECT_EQ(out.to, DeviceState::Attested) << out.code;
+  EXPECT_EQ(out.bindEkSha256, ekSha256_);
+}
+
+TEST_F(SwtpmAgentStage, AnUnanswerableEkLookupFailsClosedAndRetryable) {
+  ScriptedAgent agent;
+  agent.respond = [this](const json& m) { return answer(m); };
+  StageHarness h;
+  h.devicesWithEk = [](const std::string&) -> Result<std::vector<DeviceRecord>> {
+    return makeError("db", "database is locked");
+  };
+  auto out = h.run(trust_, agent);
+  EXPECT_EQ(out.to, DeviceState::Failed);
+  EXPECT_EQ(out.code, std::string(reason::kInternalError));
+  EXPECT_TRUE(out.retryable);
   EXPECT_TRUE(out.bindEkSha256.empty());
 }
 

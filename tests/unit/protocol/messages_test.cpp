@@ -246,3 +246,52 @@ TEST(Negotiate, NoCommonVersion) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+// A device's claims follow the asset register's text rule (core/printable_text.hpp): a bidi
+// override, a NUL or another control character in any claimed string refuses the hello, naming
+// the field; ordinary non-ASCII text (a vendor's name) is fine.
+TEST(Hello, ClaimsWithControlOrBidiCharactersAreMalformed) {
+  const std::string bad[] = {std::string("SN\xE2\x80\xAE"
+                                         "321"),
+                             std::string("SN\0"
+                                         "1",
+                                         4),
+                             "SN\x1b[2J",
+                             "SN\xE2\x81\xA6x",
+                             "SN\xC2\x85",
+                             "SN\x7f"};
+  for (const std::string& value : bad) {
+    for (const char* field : {"serial", "smbios_uuid", "model", "vendor", "board_serial"}) {
+      json j = sampleHello().toJson();
+      j["identity"][field] = value;
+      auto r = Hello::fromJson(j);
+      ASSERT_FALSE(r.ok()) << field;
+      expectFieldError(r.error(), std::string("hello.identity.") + field);
+    }
+    json mac = sampleHello().toJson();
+    mac["identity"]["macs"][1] = value;
+    auto r = Hello::fromJson(mac);
+    ASSERT_FALSE(r.ok());
+    expectFieldError(r.error(), "hello.identity.macs[1]");
+    json agent = sampleHello().toJson();
+    agent["agent"] = value;
+    auto ra = Hello::fromJson(agent);
+    ASSERT_FALSE(ra.ok());
+    expectFieldError(ra.error(), "hello.agent");
+    json resume = sampleHello().toJson();
+    resume["resume_session"] = value;
+    auto rr = Hello::fromJson(resume);
+    ASSERT_FALSE(rr.ok());
+    expectFieldError(rr.error(), "hello.resume_session");
+  }
+  json fine = sampleHello().toJson();
+  fine["identity"]["vendor"] = "Fujitsu Technology Solutions \xC3\x96sterreich";
+  fine["identity"]["board_serial"] = "";
+  EXPECT_TRUE(Hello::fromJson(fine).ok());
+}
+
+}  // namespace
+}  // namespace pb

@@ -522,3 +522,24 @@ TEST(RegistryHelpers, BogusUuid) {
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+// An EK names one TPM: the same ek_sha256 on two rows is an error on the later row, in either
+// case, naming the first; rows without an EK never clash.
+TEST(RegistryValidation, DuplicateEkNamesTheEarlierLine) {
+  const std::string upper(64, 'A');
+  auto p = csv(std::string(kHeader) + row("PF1", kUuidA, "alice@example.org", kEk) +
+               row("PF2", kUuidB, "alice@example.org", upper) +
+               row("PF3", "0b6f1c2e-4d5a-4e3b-9c8d-7a6b5c4d3e2f") +
+               row("PF4", "1c7a2d3f-5e6b-4f4c-8d9e-8b7c6d5e4f30"));
+  ASSERT_EQ(p.errors.size(), 1u) << dump(p);
+  EXPECT_EQ(p.errors[0].line, 3);
+  EXPECT_EQ(p.errors[0].field, "ek_sha256");
+  EXPECT_NE(p.errors[0].message.find("already appears on line 2"), std::string::npos)
+      << p.errors[0].message;
+}
+
+}  // namespace
+}  // namespace pb

@@ -380,3 +380,196 @@ TEST_F(SessionTest, UnregisteredHellosAreRateLimitedPerSourceAndRefusalsAggregat
 
 }  // namespace
 }  // namespace pb
+
+namespace pb {
+namespace {
+
+// A stage with a bug: it throws instead of returning an outcome.
+class ThrowingStage final : public Stage {
+ public:
+  std::string_view name() const override { return "throws"; }
+  DeviceState successState() const override { return DeviceState::Checked; }
+  asio::awaitable<StageOutcome> run(StageContext&) override {
+    throw std::runtime_error("a bug in a stage");
+    co_return StageOutcome{};
+  }
+};
+
+TEST_F(SessionTest, AnInternalExceptionFailsTheSessionAndTellsTheAgent) {
+  SessionOptions so;
+  so.benchId = "t";
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<ThrowingStage>());
+  sessions_ = std::make_unique<SessionManager>(
+      *store_, clock_, log_, so, makePolicySnapshot(defaultPolicy()), std::move(stages));
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto v = co_await hello(*a, kUuid);
+    EXPECT_EQ(v["state"], "identified");
+    auto e = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(e.ok());
+    if (e.ok()) {
+      EXPECT_EQ((*e)["type"], "error");
+      EXPECT_EQ((*e)["code"], std::string(reason::kInternalError));
+    }
+    co_await a->close();
+  }());
+  auto sessions = store_->listSessions(false, 10);
+  ASSERT_TRUE(sessions.ok());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_EQ((*sessions)[0].state, DeviceState::Failed);
+  EXPECT_EQ((*sessions)[0].reasonCode, reason::kInternalError);
+  EXPECT_FALSE((*sessions)[0].open);  // not left open until the next restart
+  EXPECT_EQ(device().state, DeviceState::Failed);
+  EXPECT_EQ(device().reasonCode, reason::kInternalError);
+  EXPECT_TRUE(device().retryable);
+  EXPECT_EQ(sessions_->liveSessions(), 0u);
+}
+
+TEST_F(SessionTest, BidiAndNulInAClaimAreRefusedBeforeAnythingIsStored) {
+  runTest([this]() -> asio::awaitable<void> {
+    for (const std::string& model : {std::string("T14\xE2\x80\xAE"
+                                                 "41T"),
+                                     std::string("T14\0x", 5)}) {
+      auto a = co_await connect();
+      Hello h;
+      h.versions = {1};
+      h.agent = "test";
+      h.identity.serial = "PF3ABC12";
+      h.identity.smbiosUuid = kUuid;
+      h.identity.model = model;
+      co_await a->writeFrame(h.toJson(), std::chrono::seconds(5));
+      auto e = co_await a->readFrame(std::chrono::seconds(5));
+      EXPECT_TRUE(e.ok());
+      if (e.ok()) {
+        EXPECT_EQ((*e)["type"], "error");
+        EXPECT_EQ((*e)["code"], std::string(reason::kMalformedFrame));
+        EXPECT_NE((*e)["message"].get<std::string>().find("hello.identity.model"),
+                  std::string::npos);
+      }
+      co_await a->close();
+    }
+  }());
+  auto sessions = store_->listSessions(false, 10);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_TRUE(sessions->empty());
+  EXPECT_FALSE(device().state.has_value());
+}
+
+TEST_F(SessionTest, TheSameDeviceWithItsSerialInAnotherCaseIsADuplicate) {
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto va = co_await hello(*a, kUuid);
+    EXPECT_EQ(va["state"], "identified");
+    auto b = co_await connect();
+    Hello h;
+    h.versions = {1};
+    h.agent = "test";
+    h.identity.serial = "pf3abc12";
+    h.identity.smbiosUuid = kUuid;
+    co_await b->writeFrame(h.toJson(), std::chrono::seconds(5));
+    co_await b->readFrame(std::chrono::seconds(5));  // welcome
+    auto vb = co_await b->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(vb.ok());
+    if (vb.ok()) {
+      EXPECT_EQ((*vb)["code"], std::string(reason::kSessionActive));
+    }
+    EXPECT_EQ(device().state, DeviceState::Identified);
+    co_await a->writeFrame(message("continue"), std::chrono::seconds(5));
+    co_await a->readFrame(std::chrono::seconds(5));
+    co_await a->close();
+    co_await b->close();
+  }());
+  EXPECT_EQ(device().state, DeviceState::Checked);
+}
+
+// The second attack: an agent presenting an attested device's serial and UUID without its
+// TPM. The device was enrolled at attestation, so the claim is quarantined for re-enrollment, on
+// the session only: the device record stays attested with its EK.
+TEST_F(SessionTest, AClaimWithoutTheTpmLeavesAnAttestedDeviceAttested) {
+  SessionRecord first;
+  first.deviceId = "dev-000001";
+  first.source = "127.0.0.1:1";
+  auto created = store_->createSession(first, "session:test");
+  ASSERT_TRUE(created.ok());
+  Transition t;
+  t.sessionId = created->id;
+  t.deviceId = "dev-000001";
+  t.to = DeviceState::Attested;
+  t.closeSession = true;
+  t.bindEkSha256 = std::string(64, 'e');
+  t.actor = "session:" + created->id;
+  t.action = "attest.attested";
+  ASSERT_TRUE(store_->applyTransition(t).ok());
+  const DeviceRecord before = device();
+  ASSERT_NE(before.enrolledAt, 0);
+
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto v = co_await hello(*a, kUuid);
+    EXPECT_EQ(v["state"], "quarantined");
+    EXPECT_EQ(v["code"], std::string(reason::kReEnrollment));
+    co_await a->close();
+  }());
+  const DeviceRecord after = device();
+  EXPECT_EQ(after.state, DeviceState::Attested);
+  EXPECT_EQ(after.reasonCode, "");
+  EXPECT_EQ(after.boundEkSha256, std::string(64, 'e'));
+  EXPECT_EQ(after.lastSessionId, created->id);
+  EXPECT_EQ(after.updatedAt, before.updatedAt);
+}
+
+// A stage that attests with a fixed EK without looking anything up: the store must refuse the
+// binding when another device holds that EK, and the session must end quarantined PB-1023.
+class BindingStage final : public Stage {
+ public:
+  std::string_view name() const override { return "attest"; }
+  DeviceState successState() const override { return DeviceState::Attested; }
+  asio::awaitable<StageOutcome> run(StageContext&) override {
+    StageOutcome out;
+    out.to = DeviceState::Attested;
+    out.bindEkSha256 = std::string(64, 'f');
+    co_return out;
+  }
+};
+
+TEST_F(SessionTest, ABindingTheStoreRefusesIsQuarantinedNotAnInternalError) {
+  RegistryRow other;
+  other.serial = "PF3OTHER";
+  other.smbiosUuid = "0b6f1c2e-4d5a-4e3b-9c8d-7a6b5c4d3e2f";
+  other.model = "T14";
+  other.owner = "Bob";
+  other.ownerEmail = "bob@acme.example";
+  other.tenant = "default";
+  other.ekSha256 = std::string(64, 'f');  // the register says this TPM is PF3OTHER's
+  other.windowFrom = kNow - 3600;
+  other.windowUntil = kNow + 3600;
+  other.line = 3;
+  ASSERT_TRUE(store_->importRegistry({other}, "uid:0", "more.csv").ok());
+  SessionOptions so;
+  so.benchId = "t";
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<BindingStage>());
+  sessions_ = std::make_unique<SessionManager>(
+      *store_, clock_, log_, so, makePolicySnapshot(defaultPolicy()), std::move(stages));
+  runTest([this]() -> asio::awaitable<void> {
+    auto a = co_await connect();
+    auto v = co_await hello(*a, kUuid);
+    EXPECT_EQ(v["state"], "identified");
+    auto last = co_await a->readFrame(std::chrono::seconds(5));
+    EXPECT_TRUE(last.ok());
+    if (last.ok()) {
+      EXPECT_EQ((*last)["type"], "verdict");
+      EXPECT_EQ((*last)["state"], "quarantined");
+      EXPECT_EQ((*last)["code"], std::string(reason::kEkBoundElsewhere));
+      EXPECT_TRUE((*last)["final"].get<bool>());
+    }
+    co_await a->close();
+  }());
+  EXPECT_EQ(device().state, DeviceState::Quarantined);
+  EXPECT_EQ(device().reasonCode, reason::kEkBoundElsewhere);
+  EXPECT_EQ(device().boundEkSha256, "");
+}
+
+}  // namespace
+}  // namespace pb
