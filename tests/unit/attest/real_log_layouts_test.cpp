@@ -28,6 +28,7 @@ Bytes digestOf(const EVP_MD* md, const Bytes& in) {
 
 // Feeds the builder and, independently, folds each measurement into expected PCR values.
 struct Fixture {
+  Fixture(EventLogBuilder b, const EVP_MD* m) : builder(std::move(b)), md(m) {}
   EventLogBuilder builder;
   const EVP_MD* md;
   std::uint8_t locality = 0;
