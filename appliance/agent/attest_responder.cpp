@@ -39,8 +39,14 @@ Result<Bytes> hexField(const json& frame, std::string_view type, const char* nam
 Result<std::vector<unsigned>> pcrList(const json& frame, std::string_view type) {
   const std::string where = std::string(type) + ".pcrs";
   auto bank = frame.find("pcr_bank");
-  if (bank == frame.end() || !bank->is_string() || bank->get<std::string>() != "sha256") {
-    return malformed(std::string(type) + ".pcr_bank", "only \"sha256\" is supported");
+  // sha1 only in quote_request: the appliance's second quote for a SHA-1-only event log.
+  const bool sha1Allowed = type == "quote_request";
+  if (bank == frame.end() || !bank->is_string() ||
+      (bank->get<std::string>() != "sha256" &&
+       !(sha1Allowed && bank->get<std::string>() == "sha1"))) {
+    return malformed(
+        std::string(type) + ".pcr_bank",
+        sha1Allowed ? "only \"sha256\" or \"sha1\" is supported" : "only \"sha256\" is supported");
   }
   auto it = frame.find("pcrs");
   if (it == frame.end() || !it->is_array()) return malformed(where, "expected an array");
@@ -193,14 +199,16 @@ Result<json> AttestResponder::quote(const json& frame) {
                      "quote_request before the credential was activated");
   }
 
+  const bool sha1 = frame.value("pcr_bank", std::string{}) == "sha1";
   const auto t0 = tpmTime();
-  auto q = makeQuote(*tpm_, *nonce, *pcrs);
+  auto q =
+      sha1 ? tpm_->quote(*nonce, *pcrs, 4, {}, TpmBank::Sha1) : makeQuote(*tpm_, *nonce, *pcrs);
   if (!q.ok()) return tpmFailure(q.error());
   auto sig = tpm_->signChallenge(*challenge);
   if (!sig.ok()) return tpmFailure(sig.error());
   json values = json::object();
   for (const auto& [idx, v] : q->pcrValues) values[std::to_string(idx)] = toHex(v);
-  json pcrValues = {{"sha256", values}};
+  json pcrValues = {{sha1 ? "sha1" : "sha256", values}};
   json reply = {{"type", "quote"},
                 {"quoted", toHex(q->attest)},
                 {"signature", toHex(q->signature)},

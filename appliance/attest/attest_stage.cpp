@@ -211,7 +211,9 @@ boost::asio::awaitable<StageOutcome> AttestStage::run(StageContext& ctx) {
       }
     }
   }
-  if (v.result().outcome == AttestOutcome::Pending) {
+  // At most two quote rounds: the second only when the log is SHA-1 only and the policy accepts
+  // it, for a quote of the SHA-1 bank (PROTOCOL.md step 5b).
+  for (int round = 0; round < 2 && v.result().outcome == AttestOutcome::Pending; ++round) {
     auto req = timed([&] { return v.makeQuoteRequest(); });
     if (req && co_await send(quoteRequestJson(req.value()))) {
       if (auto frame = co_await receive()) {

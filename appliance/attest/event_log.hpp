@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// TCG PC Client crypto-agile event log (tpm-attestation.md §7): bounded parser, replay against
-// quoted PCRs, Secure Boot extraction (§8), and EventLogBuilder, a writer for synthetic logs (the
-// simulator extends the same events into swtpm). Event type and data are not covered by the PCR
-// digests, so only events whose data hashes to their digest are ever interpreted.
+// TCG PC Client event logs (tpm-attestation.md §7) in both layouts firmware writes: crypto-agile
+// (Spec ID event first, one digest per bank) and the SHA-1 layout of TCG_PCR_EVENTs. Bounded
+// parser, replay against quoted PCRs, Secure Boot extraction (§8, secure_boot.cpp), and
+// EventLogBuilder (event_log_builder.cpp), a writer for synthetic logs (the simulator extends the
+// same events into swtpm). Event type and data are not covered by the PCR digests, so only events
+// whose data hashes to their digest are ever interpreted (one documented firmware quirk aside:
+// README.md, "Real-world event logs").
 #pragma once
 
 #include <array>
@@ -10,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,13 +28,28 @@ inline constexpr std::uint32_t kNoAction = 0x00000003;
 inline constexpr std::uint32_t kSeparator = 0x00000004;
 inline constexpr std::uint32_t kAction = 0x00000005;
 inline constexpr std::uint32_t kEventTag = 0x00000006;
+inline constexpr std::uint32_t kSCrtmContents = 0x00000007;
 inline constexpr std::uint32_t kSCrtmVersion = 0x00000008;
+inline constexpr std::uint32_t kCpuMicrocode = 0x00000009;
+inline constexpr std::uint32_t kPlatformConfigFlags = 0x0000000A;
+inline constexpr std::uint32_t kTableOfDevices = 0x0000000B;
+inline constexpr std::uint32_t kCompactHash = 0x0000000C;
+inline constexpr std::uint32_t kIpl = 0x0000000D;
+inline constexpr std::uint32_t kIplPartitionData = 0x0000000E;
+inline constexpr std::uint32_t kNonhostInfo = 0x00000011;
+inline constexpr std::uint32_t kOmitBootDeviceEvents = 0x00000012;
 inline constexpr std::uint32_t kEfiVariableDriverConfig = 0x80000001;
 inline constexpr std::uint32_t kEfiVariableBoot = 0x80000002;
 inline constexpr std::uint32_t kEfiBootServicesApplication = 0x80000003;
 inline constexpr std::uint32_t kEfiBootServicesDriver = 0x80000004;
+inline constexpr std::uint32_t kEfiRuntimeServicesDriver = 0x80000005;
+inline constexpr std::uint32_t kEfiGptEvent = 0x80000006;
 inline constexpr std::uint32_t kEfiAction = 0x80000007;
 inline constexpr std::uint32_t kEfiPlatformFirmwareBlob = 0x80000008;
+inline constexpr std::uint32_t kEfiHandoffTables = 0x80000009;
+inline constexpr std::uint32_t kEfiPlatformFirmwareBlob2 = 0x8000000A;
+inline constexpr std::uint32_t kEfiHandoffTables2 = 0x8000000B;
+inline constexpr std::uint32_t kEfiVariableBoot2 = 0x8000000C;
 inline constexpr std::uint32_t kEfiHcrtmEvent = 0x80000010;
 inline constexpr std::uint32_t kEfiVariableAuthority = 0x800000E0;
 }  // namespace ev
@@ -42,12 +61,17 @@ extern const Guid kEfiGlobalVariableGuid;   // 8be4df61-93ca-11d2-aa0d-00e098032
 extern const Guid kEfiImageSecurityDbGuid;  // d719b2cb-3d3a-4596-a3bc-dad00e67656f
 extern const Guid kEfiCertSha256Guid;       // c1c41626-504c-4092-aca9-41f936934328
 extern const Guid kEfiCertX509Guid;         // a5c059a1-94e4-4aa7-87b5-ab155c2bf072
+extern const Guid kShimLockGuid;            // 605dab50-e046-4300-abb6-3dd810dd8b23
+
+// TCG_EfiStartupLocalityEvent: this signature (16 bytes with the NUL) and one locality byte.
+inline constexpr char kStartupLocalitySignature[] = "StartupLocality";
 
 // Bounds on untrusted logs.
 inline constexpr std::size_t kMaxEventLogBytes = 8 * 1024 * 1024;
 inline constexpr std::size_t kMaxEventDataBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxEvents = 65536;
 inline constexpr std::uint32_t kMaxPcrIndex = 23;
+inline constexpr std::uint32_t kNoPcrIndex = 0xFFFFFFFF;  // EV_NO_ACTION only (Windows)
 
 struct Event {
   std::uint32_t pcr = 0;
@@ -57,16 +81,30 @@ struct Event {
   [[nodiscard]] const Bytes* digest(std::uint16_t bank) const;
 };
 
+enum class EventLogFormat {
+  CryptoAgile,  // Spec ID event ("Spec ID Event03") first, then TCG_PCR_EVENT2s
+  Sha1Legacy,   // TCG_PCR_EVENTs only: pcrIndex, eventType, SHA-1 digest, eventSize, event
+};
+std::string_view toString(EventLogFormat f);  // "crypto_agile" | "sha1_legacy"
+
 struct EventLog {
+  EventLogFormat format = EventLogFormat::CryptoAgile;
   std::vector<std::pair<std::uint16_t, std::uint16_t>>
-      algorithms;             // Spec ID event: alg, digest size
-  std::vector<Event> events;  // after the Spec ID event
+      algorithms;             // Spec ID event: alg, digest size (SHA-1 layout: sha1, 20)
+  std::vector<Event> events;  // after the Spec ID event (SHA-1 layout: every event)
   std::uint8_t startupLocality = 0;
   bool hcrtm = false;
 };
 
-// Crypto-agile log (first event the TPM 1.2-format Spec ID event). Every length is bounded.
+// Either layout: a first event carrying the "Spec ID Event03" signature makes the log
+// crypto-agile; any other first event means the SHA-1 layout. Every length is bounded.
 Result<EventLog> parseEventLog(const Bytes& bytes);
+
+// The log carries SHA-1 digests only (SHA-1 layout, or a crypto-agile log listing only SHA-1):
+// its replay can only be checked against the SHA-1 PCR bank, and SHA-1 collisions are practical.
+bool sha1Only(const EventLog& log);
+// The strongest bank the log has digests for (sha256 > sha384 > sha512 > sha1); 0 if none.
+std::uint16_t preferredBank(const EventLog& log);
 
 // PCR values the log replays to for one bank (only PCRs with events).
 std::map<std::uint32_t, Bytes> replayLog(const EventLog& log, std::uint16_t bank);
@@ -91,6 +129,7 @@ Result<std::vector<SignatureListEntry>> parseSignatureLists(const Bytes& data);
 
 struct SecureBootState {
   bool enabled = false;
+  bool variableEmpty = false;  // SecureBoot measured with zero-length data: absent, so off
   bool dmaProtectionDisabled = false;
   std::size_t pkEntries = 0;
   std::size_t kekEntries = 0;
@@ -98,6 +137,7 @@ struct SecureBootState {
   std::size_t dbxEntries = 0;
   std::vector<Bytes> dbxSha256;  // revoked hashes
   std::size_t authorityEvents = 0;
+  std::size_t shimQuirkAuthorityEvents = 0;  // accepted under the go-attestation #157 rule
 };
 
 // Secure Boot state from PCR 7 events. Requires PCR 7 to have been verified by replay; checks the
@@ -105,10 +145,14 @@ struct SecureBootState {
 Result<SecureBootState> extractSecureBoot(const EventLog& log, std::uint16_t bank,
                                           const std::vector<std::uint32_t>& verifiedPcrs);
 
-// Writes synthetic crypto-agile logs and reports the PCR values they replay to.
+// Writes synthetic logs (crypto-agile, or the SHA-1 layout) and reports the PCR values they replay
+// to.
 class EventLogBuilder {
  public:
   explicit EventLogBuilder(std::vector<std::uint16_t> banks);
+  // The SHA-1 layout (TCG_PCR_EVENT, no Spec ID event): the banks must be exactly {sha1}.
+  static EventLogBuilder sha1Legacy();
+  // A StartupLocality EV_NO_ACTION event written first (before any measurement).
   EventLogBuilder& startupLocality(std::uint8_t locality);
   // An event whose digest in every bank is H(data).
   EventLogBuilder& event(std::uint32_t pcr, std::uint32_t type, const Bytes& data);
@@ -119,6 +163,12 @@ class EventLogBuilder {
   EventLogBuilder& efiVariable(std::uint32_t pcr, std::uint32_t type, const Guid& guid,
                                const std::string& name, const Bytes& value);
   EventLogBuilder& separator(std::uint32_t pcr);
+  // An EV_EFI_VARIABLE_AUTHORITY event as shim before rhboot/shim@8a27a48 logged its built-in
+  // certificate (go-attestation issue #157): UEFI_VARIABLE_DATA {shim-lock GUID, "Shim", the bare
+  // DER certificate without an owner GUID}, then `padding` zero bytes that the digest covers, then
+  // one byte (`tail`) that the digest does not cover.
+  EventLogBuilder& shimAuthorityQuirk(const Bytes& certDer, std::size_t padding = 5,
+                                      std::uint8_t tail = 0xAF);
   // PCR 7 as firmware measures it: SecureBoot, PK, KEK, db, dbx, separator, one db authority.
   EventLogBuilder& secureBootVariables(bool enabled);
   // A typical boot: S-CRTM version and firmware blobs (PCR0), separators in PCR 0-7, Secure Boot
@@ -140,6 +190,7 @@ class EventLogBuilder {
 
  private:
   std::vector<std::uint16_t> banks_;
+  bool legacy_ = false;
   std::uint8_t locality_ = 0;
   bool hasLocality_ = false;
   std::vector<Event> events_;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attest/offline.hpp"
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "attest/event_log.hpp"
 #include "attest/quote.hpp"
@@ -106,6 +109,8 @@ json eventLogJson(const Bytes& bytes, bool& ok) {
   auto log = parseEventLog(bytes);
   if (!log)
     return json{{"ok", false}, {"code", log.error().code}, {"message", log.error().message}};
+  // Data is checked against the strongest bank the log has (a SHA-1 layout log has only SHA-1).
+  const std::uint16_t bank = preferredBank(log.value());
   json events = json::array();
   for (const auto& e : log->events) {
     json digests = json::object();
@@ -118,8 +123,8 @@ json eventLogJson(const Bytes& bytes, bool& ok) {
                           {"digests", digests},
                           {"data_size", e.data.size()},
                           {"data_matches_digest", [&] {
-                             const Bytes* d = e.digest(alg::kSha256);
-                             return d != nullptr && hashBytes(alg::kSha256, e.data) == *d;
+                             const Bytes* d = e.digest(bank);
+                             return d != nullptr && hashBytes(bank, e.data) == *d;
                            }()}});
   }
   json replay = json::object();
@@ -130,19 +135,25 @@ json eventLogJson(const Bytes& bytes, bool& ok) {
     replay[std::string(hashName(alg))] = pcrs;
   }
   json report{{"ok", true},
+              {"format", std::string(toString(log->format))},
+              {"sha1_only", sha1Only(log.value())},
               {"events", events},
               {"event_count", log->events.size()},
               {"startup_locality", log->startupLocality},
               {"replayed_pcrs", replay}};
   // Secure Boot as the log claims it, assuming its own replay: unverified without a quote.
-  auto replayed = replayLog(log.value(), alg::kSha256);
+  auto replayed = replayLog(log.value(), bank);
   std::vector<std::uint32_t> claimed;
   for (const auto& [pcr, v] : replayed) claimed.push_back(pcr);
-  auto sb = extractSecureBoot(log.value(), alg::kSha256, claimed);
-  report["secure_boot_unverified"] = sb ? json{{"enabled", sb->enabled},
-                                               {"db_entries", sb->dbEntries},
-                                               {"dbx_entries", sb->dbxEntries}}
-                                        : json{{"error", sb.error().message}};
+  auto sb = extractSecureBoot(log.value(), bank, claimed);
+  report["secure_boot_unverified"] =
+      sb ? json{{"enabled", sb->enabled},
+                {"variable_empty", sb->variableEmpty},
+                {"db_entries", sb->dbEntries},
+                {"dbx_entries", sb->dbxEntries},
+                {"authority_events", sb->authorityEvents},
+                {"shim_quirk_authority_events", sb->shimQuirkAuthorityEvents}}
+         : json{{"code", sb.error().code}, {"error", sb.error().message}};
   ok = true;
   return report;
 }
@@ -151,19 +162,27 @@ std::string eventLogText(const json& report) {
   if (!report.value("ok", false))
     return "event log: " + report.value("message", std::string("invalid")) + "\n";
   std::string out;
+  const bool sha1 = report.value("sha1_only", false);
+  out += "Format: " + report.value("format", std::string("crypto_agile")) +
+         (sha1 ? " (SHA-1 digests only)" : "") + "\n\n";
+  const std::string shown = sha1 ? "sha1" : "sha256";
   std::size_t i = 0;
   for (const auto& e : report["events"]) {
     out += std::to_string(i++) + "  PCR " + std::to_string(e["pcr"].get<std::uint32_t>()) + "  " +
            e["type"].get<std::string>() + "  " + std::to_string(e["data_size"].get<std::size_t>()) +
            " bytes";
-    if (e["digests"].contains("sha256"))
-      out += "  sha256:" + e["digests"]["sha256"].get<std::string>();
+    if (e["digests"].contains(shown))
+      out += "  " + shown + ":" + e["digests"][shown].get<std::string>();
     out += "\n";
   }
   out += "\nReplayed PCRs:\n";
   for (const auto& [bank, pcrs] : report["replayed_pcrs"].items()) {
-    for (const auto& [pcr, v] : pcrs.items())
-      out += "  " + bank + ":" + pcr + "  " + v.get<std::string>() + "\n";
+    // JSON object keys are text ("0", "1", "14", "2"): list the PCRs in numeric order.
+    std::vector<std::pair<unsigned long, std::string>> sorted;
+    for (const auto& [pcr, v] : pcrs.items()) sorted.emplace_back(std::stoul(pcr), pcr);
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [n, pcr] : sorted)
+      out += "  " + bank + ":" + pcr + "  " + pcrs[pcr].get<std::string>() + "\n";
   }
   const auto& sb = report["secure_boot_unverified"];
   out += "\nSecure Boot (claimed by the log, not verified by a quote): ";

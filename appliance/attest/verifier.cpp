@@ -230,6 +230,7 @@ const AttestResult& Verifier::verifyQuote(const QuoteMessage& q) {
   if (!expect(Step::Quote)) return result_;
   result_.tpmMs += q.tpmMs;
   result_.facts.pcrBank = std::string(hashName(bank_));
+  const std::size_t checksBefore = result_.checks.size();
 
   // Freshness first: the issued nonce is burnt whatever happens next.
   auto parsed = parseAttest(q.quoted);
@@ -265,17 +266,39 @@ const AttestResult& Verifier::verifyQuote(const QuoteMessage& q) {
   // Event log: replayed only against PCR values a verified quote proved.
   std::vector<std::uint32_t> verifiedPcrs;
   std::optional<EventLog> log;
+  bool sha1Refused = false;
+  auto parsedLog = report.ok() ? parseEventLog(q.eventLog) : Result<EventLog>(EventLog{});
   if (!report.ok()) {
     check("tpm.event_log", CheckOutcome::MissingData, reason::kQuotePcrDigest,
           "Not replayed: no verified quote.");
-  } else if (auto parsedLog = parseEventLog(q.eventLog); !parsedLog) {
+  } else if (!parsedLog) {
     check("tpm.event_log", CheckOutcome::Fail, reason::kEventLogInvalid, parsedLog.error().message);
+  } else if (sha1Only(parsedLog.value()) && !policy_.allowSha1EventLog) {
+    // A policy decision, not a malformed log: the device is not_attestable under this policy.
+    check("tpm.event_log", CheckOutcome::MissingData, reason::kEventLogSha1Only,
+          "The firmware measures the boot with SHA-1 only (" +
+              std::string(toString(parsedLog->format)) +
+              " event log); the policy does not accept SHA-1 boot records.");
+    sha1Refused = true;
+  } else if (sha1Only(parsedLog.value()) && bank_ != alg::kSha1 && !sha1Requoted_) {
+    // The quote covers the policy's bank, which this firmware never extended. The policy accepts
+    // SHA-1 boot records, so ask once more for a quote of the SHA-1 bank (PROTOCOL.md step 5b);
+    // this quote's checks are dropped, the next one is judged from scratch.
+    result_.checks.resize(checksBefore);
+    result_.facts.quotedPcrs.clear();
+    bank_ = alg::kSha1;
+    sha1Requoted_ = true;
+    step_ = Step::QuoteRequest;
+    return result_;
   } else {
     ReplayOutcome replay = checkReplay(parsedLog.value(), bank_, quoted);
     if (!replay.ok) {
       check("tpm.event_log", CheckOutcome::Fail, reason::kEventLogReplay, replay.detail);
     } else {
-      check("tpm.event_log", CheckOutcome::Pass, {}, replay.detail);
+      check("tpm.event_log", CheckOutcome::Pass, {},
+            replay.detail + (sha1Only(parsedLog.value())
+                                 ? " (SHA-1 only: accepted by tpm.allow_sha1_event_log)"
+                                 : ""));
       verifiedPcrs = replay.verifiedPcrs;
       log = std::move(parsedLog.value());
     }
@@ -283,7 +306,10 @@ const AttestResult& Verifier::verifyQuote(const QuoteMessage& q) {
 
   // Secure Boot from the verified log.
   CheckOutcome sbFailure = policy_.requireSecureBoot ? CheckOutcome::Fail : CheckOutcome::Warn;
-  if (!log) {
+  if (sha1Refused) {
+    check("tpm.secure_boot", CheckOutcome::MissingData, reason::kEventLogSha1Only,
+          "Not evaluated: the SHA-1 boot record is not accepted.");
+  } else if (!log) {
     check("tpm.secure_boot",
           policy_.requireSecureBoot ? CheckOutcome::MissingData : CheckOutcome::Warn,
           reason::kSecureBootUnknown, "Secure Boot state unknown: no verified event log.");
@@ -296,7 +322,9 @@ const AttestResult& Verifier::verifyQuote(const QuoteMessage& q) {
             "Secure Boot is on (db " + std::to_string(sb->dbEntries) + ", dbx " +
                 std::to_string(sb->dbxEntries) + " entries).");
     } else {
-      check("tpm.secure_boot", sbFailure, reason::kSecureBootOff, "Secure Boot is off.");
+      check("tpm.secure_boot", sbFailure, reason::kSecureBootOff,
+            sb->variableEmpty ? "Secure Boot is off (the SecureBoot variable is absent)."
+                              : "Secure Boot is off.");
     }
   }
 
@@ -341,9 +369,17 @@ const AttestResult& Verifier::verifyQuote(const QuoteMessage& q) {
   }
 
   for (const auto& c : result_.checks) {
-    if (c.outcome == CheckOutcome::Fail || c.outcome == CheckOutcome::MissingData) {
+    if (c.outcome == CheckOutcome::Fail) return conclude(AttestOutcome::Failed, c.code, c.message);
+  }
+  // Nothing failed; a SHA-1-only boot record the policy refuses makes the device not attestable
+  // (its firmware cannot give the evidence the policy asks for), not failed.
+  if (sha1Refused) {
+    return conclude(AttestOutcome::NotAttestable, reason::kEventLogSha1Only,
+                    "firmware measures with SHA-1 only");
+  }
+  for (const auto& c : result_.checks) {
+    if (c.outcome == CheckOutcome::MissingData)
       return conclude(AttestOutcome::Failed, c.code, c.message);
-    }
   }
   return conclude(AttestOutcome::Attested, {}, "attested");
 }

@@ -53,7 +53,9 @@ class Verifier {
   const AttestResult& checkActivation(const AttestActivated& activated);
   // Step 5.
   Result<QuoteRequest> makeQuoteRequest();
-  // Step 6: concludes Attested or Failed.
+  // Step 6: concludes Attested, Failed or NotAttestable. It stays Pending once, when the log is
+  // SHA-1 only, the policy accepts that, and the quote was not of the SHA-1 bank: the next
+  // makeQuoteRequest then asks for the SHA-1 bank (PROTOCOL.md step 5b).
   const AttestResult& verifyQuote(const QuoteMessage& quote);
   // Ends the verification as failed (protocol error, timeout) with `code`.
   const AttestResult& fail(std::string_view code, std::string message);
@@ -85,6 +87,7 @@ class Verifier {
   Bytes nonce_;
   Bytes signChallenge_;
   std::uint16_t bank_ = 0;
+  bool sha1Requoted_ = false;  // the SHA-1 bank was asked for after a SHA-1-only log
 };
 
 }  // namespace pb::attest

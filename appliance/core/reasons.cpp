@@ -244,6 +244,11 @@ constexpr std::array kReasons{
     Reason{kEventLogReplay, "event_log_replay",
            "The measured-boot event log does not replay to the quoted PCR values.",
            "Treat the boot record as tampered with; reflash the firmware and reconnect."},
+    Reason{kEventLogSha1Only, "event_log_sha1_only",
+           "The firmware measures the boot with SHA-1 only.",
+           "Update the firmware (or enable the SHA-256 PCR bank in firmware setup) so the boot is "
+           "measured with SHA-256; or accept SHA-1 for this fleet with tpm.allow_sha1_event_log "
+           "and acknowledge_risk."},
     Reason{kSecureBootOff, "secure_boot_off", "Secure Boot is not enabled on the device.",
            "Enable Secure Boot in firmware setup (with the standard keys), then reconnect."},
     Reason{kSecureBootUnknown, "secure_boot_unknown",

@@ -91,6 +91,7 @@ inline constexpr std::string_view kQuotePcrSelection = "PB-3043";
 inline constexpr std::string_view kQuotePcrDigest = "PB-3044";
 inline constexpr std::string_view kEventLogInvalid = "PB-3050";
 inline constexpr std::string_view kEventLogReplay = "PB-3051";
+inline constexpr std::string_view kEventLogSha1Only = "PB-3052";
 inline constexpr std::string_view kSecureBootOff = "PB-3060";
 inline constexpr std::string_view kSecureBootUnknown = "PB-3061";
 inline constexpr std::string_view kGoldenPcrMismatch = "PB-3070";

@@ -161,11 +161,15 @@ std::string trim(std::string s) {
   return s;
 }
 
-Result<TPML_PCR_SELECTION> sha256Selection(const std::vector<unsigned>& pcrs) {
+TPMI_ALG_HASH bankAlg(TpmBank bank) {
+  return bank == TpmBank::Sha1 ? TPM2_ALG_SHA1 : TPM2_ALG_SHA256;
+}
+
+Result<TPML_PCR_SELECTION> pcrSelection(const std::vector<unsigned>& pcrs, TpmBank bank) {
   if (pcrs.empty()) return makeError("tpm", "empty PCR selection");
   TPML_PCR_SELECTION sel{};
   sel.count = 1;
-  sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
+  sel.pcrSelections[0].hash = bankAlg(bank);
   sel.pcrSelections[0].sizeofSelect = 3;
   for (unsigned p : pcrs) {
     if (p >= 24) return makeError("tpm", "PCR index " + std::to_string(p) + " out of range");
@@ -655,9 +659,10 @@ Result<Bytes> TpmDevice::activateCredential(const Bytes& credentialBlob,
   return out;
 }
 
-Result<std::map<unsigned, Bytes>> TpmDevice::readPcrs(const std::vector<unsigned>& pcrs) {
+Result<std::map<unsigned, Bytes>> TpmDevice::readPcrs(const std::vector<unsigned>& pcrs,
+                                                      TpmBank bank) {
   Impl& m = *impl_;
-  auto sel = sha256Selection(pcrs);
+  auto sel = pcrSelection(pcrs, bank);
   if (!sel.ok()) return sel.error();
   std::map<unsigned, Bytes> out;
   TPML_PCR_SELECTION want = *sel;
@@ -680,7 +685,7 @@ Result<std::map<unsigned, Bytes>> TpmDevice::readPcrs(const std::vector<unsigned
     bool progress = false;
     for (std::uint32_t i = 0; i < s->count && i < TPM2_NUM_PCR_BANKS; ++i) {
       const auto& ps = s->pcrSelections[i];
-      if (ps.hash != TPM2_ALG_SHA256) continue;
+      if (ps.hash != bankAlg(bank)) continue;
       for (unsigned p = 0; p < 24u && p / 8 < ps.sizeofSelect; ++p) {
         if ((ps.pcrSelect[p / 8] & (1u << (p % 8))) == 0) continue;
         if (k >= v->count) return makeError("tpm", "TPM2_PCR_Read returned too few digests");
@@ -690,17 +695,21 @@ Result<std::map<unsigned, Bytes>> TpmDevice::readPcrs(const std::vector<unsigned
         progress = true;
       }
     }
-    if (!progress) return makeError("tpm", "the TPM has no SHA-256 PCR bank for this selection");
+    if (!progress) {
+      return makeError("tpm", std::string("the TPM has no ") +
+                                  (bank == TpmBank::Sha1 ? "SHA-1" : "SHA-256") +
+                                  " PCR bank for this selection");
+    }
   }
   return makeError("tpm", "TPM2_PCR_Read did not return the whole selection");
 }
 
 Result<TpmQuote> TpmDevice::quote(const Bytes& nonce, const std::vector<unsigned>& pcrs,
                                   int maxAttempts,
-                                  const std::function<void(int attempt)>& afterRead) {
+                                  const std::function<void(int attempt)>& afterRead, TpmBank bank) {
   Impl& m = *impl_;
   if (nonce.size() > sizeof(TPMU_HA)) return makeError("tpm_input", "nonce is too long");
-  auto sel = sha256Selection(pcrs);
+  auto sel = pcrSelection(pcrs, bank);
   if (!sel.ok()) return sel.error();
   auto akTr = m.load(m.akContext, "AK");
   if (!akTr.ok()) return akTr.error();
@@ -711,8 +720,9 @@ Result<TpmQuote> TpmDevice::quote(const Bytes& nonce, const std::vector<unsigned
   TPMT_SIG_SCHEME scheme{};
   scheme.scheme = TPM2_ALG_NULL;  // the AK's own scheme
   for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
-    auto values = readPcrs(pcrs);
+    auto values = readPcrs(pcrs, bank);
     if (!values.ok()) return values.error();
+    // pcrDigest is hashed with the AK's scheme hash (SHA-256), whatever the bank.
     Bytes concat;
     for (const auto& [idx, v] : *values) concat.insert(concat.end(), v.begin(), v.end());
     const Bytes expected = sha256(concat);

@@ -93,10 +93,14 @@ struct PcrExtend {
   Bytes sha256;  // 32-byte digest extended into the SHA-256 bank
 };
 
+// PCR bank read and quoted. SHA-1 only for firmware that measures with SHA-1 only (the appliance
+// asks for it when its policy accepts such a device; appliance/attest/PROTOCOL.md step 5b).
+enum class TpmBank { Sha256, Sha1 };
+
 struct TpmQuote {
   Bytes attest;                         // TPM2B_ATTEST, marshalled
   Bytes signature;                      // TPMT_SIGNATURE, marshalled
-  std::map<unsigned, Bytes> pcrValues;  // SHA-256 bank, as read right before the quote
+  std::map<unsigned, Bytes> pcrValues;  // the quoted bank, as read right before the quote
   int attempts = 0;                     // quotes made until PCR read and quote agreed
 };
 
@@ -135,13 +139,15 @@ class TpmDevice {
   // needs. Inputs are TPM2B_ID_OBJECT and TPM2B_ENCRYPTED_SECRET as marshalled.
   Result<Bytes> activateCredential(const Bytes& credentialBlob, const Bytes& encryptedSecret);
 
-  Result<std::map<unsigned, Bytes>> readPcrs(const std::vector<unsigned>& pcrs);
-  // Quote of the SHA-256 bank over `pcrs` with `nonce` as qualifying data, retried (up to
-  // maxAttempts) until the PCR values read alongside hash to the quote's pcrDigest.
-  // `afterRead` runs between the PCR read and the quote of each attempt: a test seam to change a
-  // PCR at exactly the wrong moment (the race the retry exists for).
+  Result<std::map<unsigned, Bytes>> readPcrs(const std::vector<unsigned>& pcrs,
+                                             TpmBank bank = TpmBank::Sha256);
+  // Quote of the SHA-256 (or `bank`) bank over `pcrs` with `nonce` as qualifying data, retried (up
+  // to maxAttempts) until the PCR values read alongside hash to the quote's pcrDigest. `afterRead`
+  // runs between the PCR read and the quote of each attempt: a test seam to change a PCR at exactly
+  // the wrong moment (the race the retry exists for).
   Result<TpmQuote> quote(const Bytes& nonce, const std::vector<unsigned>& pcrs, int maxAttempts = 4,
-                         const std::function<void(int attempt)>& afterRead = {});
+                         const std::function<void(int attempt)>& afterRead = {},
+                         TpmBank bank = TpmBank::Sha256);
   // KeySignTest: TPM2_Hash(challenge) in the owner hierarchy, then TPM2_Sign by the AK with the
   // hash ticket. A restricted key only signs digests the TPM itself computed this way, so a
   // valid signature shows the AK lives in this TPM. Returns TPMT_SIGNATURE, marshalled.

@@ -34,6 +34,7 @@ json tpmJson(const TpmPolicy& t) {
           {"pcr_selection", t.pcrSelection},
           {"golden_pcrs", golden},
           {"require_secure_boot", t.requireSecureBoot},
+          {"allow_sha1_event_log", t.allowSha1EventLog},
           {"require_hardware_backed_keys", t.requireHardwareBackedKeys},
           {"no_tpm", toString(t.noTpm)},
           {"nonce_lifetime_seconds", t.nonceLifetimeSeconds}};
@@ -90,6 +91,9 @@ constexpr RiskText kRiskTexts[] = {
     {"enrollment.require_re_enrollment_approval",
      "A stolen or re-imaged device can silently enrol again and receive fresh credentials."},
     {"tpm.require_secure_boot", "A device booting unsigned code (a bootkit) can pass attestation."},
+    {"tpm.allow_sha1_event_log",
+     "Boot records are trusted on SHA-1, where collisions are practical (SHAttered, "
+     "chosen-prefix): a forged event can match a measured digest and hide what really booted."},
     {"tpm.require_hardware_backed_keys",
      "A software key can impersonate a TPM, so attestation no longer proves which hardware "
      "holds the credentials."},
@@ -181,6 +185,7 @@ std::vector<RiskWarning> riskWarnings(const Policy& p) {
       {"enrollment.require_pre_registration", !p.enrollment.requirePreRegistration},
       {"enrollment.require_re_enrollment_approval", !p.enrollment.requireApprovalReEnrollment},
       {"tpm.require_secure_boot", !p.tpm.requireSecureBoot},
+      {"tpm.allow_sha1_event_log", p.tpm.allowSha1EventLog},
       {"tpm.require_hardware_backed_keys", !p.tpm.requireHardwareBackedKeys},
       {"tpm.no_tpm", p.tpm.noTpm == NoTpmAction::Allow},
       {"amt.allow_remote_configuration", p.amt.allowRemoteConfiguration},

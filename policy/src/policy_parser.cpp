@@ -526,6 +526,9 @@ void readTpm(YamlMapReader& root, Policy& p) {
   if (r.readBool("require_secure_boot", t.requireSecureBoot) && !t.requireSecureBoot) {
     weakened.push_back("require_secure_boot");
   }
+  if (r.readBool("allow_sha1_event_log", t.allowSha1EventLog) && t.allowSha1EventLog) {
+    weakened.push_back("allow_sha1_event_log");
+  }
   if (r.readBool("require_hardware_backed_keys", t.requireHardwareBackedKeys) &&
       !t.requireHardwareBackedKeys) {
     weakened.push_back("require_hardware_backed_keys");

@@ -135,6 +135,10 @@ json policyJsonSchema() {
                             256, "Golden PCR values per model (models unique).")},
        {"require_secure_boot",
         boolean(true, "Secure Boot must be on (false needs acknowledge_risk).")},
+       {"allow_sha1_event_log",
+        boolean(false,
+                "Accept firmware that measures the boot with SHA-1 only (true needs "
+                "acknowledge_risk).")},
        {"require_hardware_backed_keys",
         boolean(true, "The AK must be proven to be in the TPM (false needs acknowledge_risk).")},
        {"no_tpm", oneOf({"block", "allow"}, "block",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fuzzes the crypto-agile event log parser, replay, Secure Boot extraction (with every PCR treated
-// as verified, the most permissive case) and EFI_SIGNATURE_LIST parsing of every event's data.
+// Fuzzes the event log parser (crypto-agile and SHA-1 layouts; seeds of both and of the shim #157
+// and zero-length SecureBoot quirks in corpus/event_log), replay, Secure Boot extraction (with
+// every PCR treated as verified, the most permissive case) and EFI_SIGNATURE_LIST parsing of every
+// event's data.
 #include <cstddef>
 #include <cstdint>
 

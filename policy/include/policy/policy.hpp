@@ -66,8 +66,12 @@ struct TpmPolicy {
   std::string akAlgorithm = "ecc_nist_p256";  // what the agent is asked to create
   std::string pcrBank = "sha256";             // sha1 | sha256 | sha384
   std::vector<std::uint32_t> pcrSelection{0, 1, 2, 3, 4, 5, 6, 7};
-  std::vector<GoldenPcrs> goldenPcrs;       // per model; models not listed: no golden check
-  bool requireSecureBoot = true;            // secure default
+  std::vector<GoldenPcrs> goldenPcrs;  // per model; models not listed: no golden check
+  bool requireSecureBoot = true;       // secure default
+  // A device whose firmware measures the boot with SHA-1 only (SHA-1 layout event log) is
+  // not_attestable (PB-3052) unless this is true (acknowledge_risk): its boot record is then
+  // replayed against a quote of the SHA-1 bank.
+  bool allowSha1EventLog = false;
   bool requireHardwareBackedKeys = true;    // secure default (acknowledge_risk to turn off)
   NoTpmAction noTpm = NoTpmAction::Block;   // secure default
   std::uint32_t nonceLifetimeSeconds = 60;  // 5..600

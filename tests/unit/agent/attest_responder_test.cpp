@@ -158,6 +158,24 @@ TEST_F(AttestResponderTest, FullExchangeOnAProvisionedTpm) {
   EXPECT_EQ(pcr7, sha256(ext));
   EXPECT_EQ(hexOf(*quote, "event_log"), log);
   EXPECT_GT(responder->tpmTime().count(), 0);
+
+  // PROTOCOL.md step 5b: a second quote_request for the SHA-1 bank (SHA-1-only event log).
+  json sha1Frame = quoteFrame(nonce, randomBytes(32));
+  sha1Frame["pcr_bank"] = "sha1";
+  auto sha1Quote = responder->respond(sha1Frame);
+  ASSERT_TRUE(sha1Quote.ok()) << sha1Quote.error().message;
+  EXPECT_FALSE((*sha1Quote)["pcr_values"].contains("sha256"));
+  ASSERT_EQ((*sha1Quote)["pcr_values"]["sha1"].size(), 8u);
+  EXPECT_EQ((*sha1Quote)["pcr_values"]["sha1"]["0"].get<std::string>().size(), 40u);
+  Bytes attest1 = hexOf(*sha1Quote, "quoted");
+  off = 0;
+  ASSERT_EQ(Tss2_MU_TPM2B_ATTEST_Unmarshal(attest1.data(), attest1.size(), &off, &a), 0u);
+  off = 0;
+  ASSERT_EQ(Tss2_MU_TPMS_ATTEST_Unmarshal(a.attestationData, a.size, &off, &s), 0u);
+  EXPECT_EQ(s.attested.quote.pcrSelect.pcrSelections[0].hash, TPM2_ALG_SHA1);
+  json sha384Frame = quoteFrame(nonce, randomBytes(32));
+  sha384Frame["pcr_bank"] = "sha384";
+  EXPECT_FALSE(responder->respond(sha384Frame).ok());
   expectNoHandlesLeft();
 }
 

@@ -191,9 +191,10 @@ TEST(EventLogParser, RejectsMalformedLogs) {
   Bytes good = EventLogBuilder::typicalBoot(true).build();
   EXPECT_FALSE(parseEventLog({}).ok());
   EXPECT_FALSE(parseEventLog(Bytes(good.begin(), good.end() - 1)).ok());
-  Bytes notSpec = good;
-  notSpec[32] = 'X';  // Spec ID signature
-  EXPECT_FALSE(parseEventLog(notSpec).ok());
+  // A Spec ID event outside PCR 0 (any other first event means the SHA-1 layout).
+  Bytes misplaced = good;
+  misplaced[0] = 1;
+  EXPECT_FALSE(parseEventLog(misplaced).ok());
   // Out-of-range PCR index in the first real event (tpm2-tools GHSA-qp88-8f4j-wv7q).
   auto b = EventLogBuilder::typicalBoot(true);
   b.events()[0].pcr = 24;

@@ -5,6 +5,7 @@
 // failure switch gives its documented outcome and code.
 #include "attest/verifier.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <gtest/gtest.h>
@@ -32,6 +33,16 @@ struct Device {
   Bytes akPub;
   Bytes ekCert;
   EventLogBuilder log = EventLogBuilder::typicalBoot(true, 4);
+  // Firmware that measures with SHA-1 only, into the same TPM's SHA-1 bank (the SHA-1 layout of
+  // go-attestation's ebs_event_missing_eventlog / windows_gcp_shielded_vm.json).
+  EventLogBuilder sha1Log = [] {
+    auto b = EventLogBuilder::sha1Legacy();
+    b.event(0, ev::kSCrtmVersion, Bytes{'1', 0, 0, 0});
+    b.secureBootVariables(true);
+    for (std::uint32_t pcr = 0; pcr <= 6; ++pcr) b.separator(pcr);
+    b.eventDigestOf(4, ev::kEfiBootServicesApplication, Bytes(32, 1), toBytes("bootx64.efi"));
+    return b;
+  }();
   std::map<std::uint32_t, Bytes> pcrs;
 
   std::string f(const std::string& n) const { return dir.file(n); }
@@ -51,6 +62,9 @@ class VerifierSwtpm : public ::testing::Test {
     std::string cmd;
     for (const auto& e : d.log.extends()) {
       cmd += "tpm2_pcrextend " + std::to_string(e.pcr) + ":sha256=" + toHex(e.digest) + " && ";
+    }
+    for (const auto& e : d.sha1Log.extends()) {
+      cmd += "tpm2_pcrextend " + std::to_string(e.pcr) + ":sha1=" + toHex(e.digest) + " && ";
     }
     ASSERT_EQ(d.run(cmd + "true"), 0);
     ASSERT_EQ(d.run("tpm2_createek -c " + d.f("ek.ctx") + " -G rsa -u " + d.f("ek.pub")), 0);
@@ -100,7 +114,7 @@ class VerifierSwtpm : public ::testing::Test {
 
   // The device side of steps 5-6.
   QuoteMessage quote(const QuoteRequest& r, bool signChallenge = true) const {
-    std::string list = "sha256:";
+    std::string list = std::string(hashName(r.bank)) + ":";
     for (std::size_t i = 0; i < r.pcrs.size(); ++i)
       list += (i ? "," : "") + std::to_string(r.pcrs[i]);
     EXPECT_EQ(device->run("tpm2_quote -c " + device->f("ak.ctx") + " -l " + list + " -q " +
@@ -112,7 +126,7 @@ class VerifierSwtpm : public ::testing::Test {
     q.signature = readFile(device->f("sig"));
     auto sel = parsePcrListSpec(list).value();
     q.pcrValues = parsePcrValuesFile(readFile(device->f("pcrs")), sel).value();
-    q.eventLog = device->log.build();
+    q.eventLog = eventLog_.empty() ? device->log.build() : eventLog_;
     q.tpmMs = 200;
     if (signChallenge) {
       writeFile(device->f("challenge"), r.signChallenge);
@@ -146,6 +160,7 @@ class VerifierSwtpm : public ::testing::Test {
     return nullptr;
   }
 
+  Bytes eventLog_;  // the log the device sends; empty: device->log
   FixedClock clock_;
   NonceStore nonces_;
   EkTrustStore trust_;
@@ -271,6 +286,54 @@ TEST_F(VerifierSwtpm, TamperedEventLogFailsReplay) {
   auto r = v.verifyQuote(q);
   EXPECT_EQ(r.outcome, AttestOutcome::Failed);
   EXPECT_EQ(r.code, std::string(reason::kEventLogReplay));
+}
+
+TEST_F(VerifierSwtpm, Sha1OnlyLogIsNotAttestableByDefault) {
+  eventLog_ = device->sha1Log.build();
+  Verifier v(policy_, trust_, clock_, nonces_);
+  auto r = runAll(v);
+  EXPECT_EQ(r.outcome, AttestOutcome::NotAttestable) << r.code << " " << r.message;
+  EXPECT_EQ(r.code, std::string(reason::kEventLogSha1Only));
+  const CheckResult* log = find(r, "tpm.event_log");
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->code, std::string(reason::kEventLogSha1Only));
+  EXPECT_FALSE(log->remediation.empty());
+  EXPECT_EQ(find(r, "tpm.quote")->outcome, CheckOutcome::Pass);
+}
+
+TEST_F(VerifierSwtpm, Sha1OnlyLogAcceptedByPolicyIsReplayedAgainstASha1Quote) {
+  eventLog_ = device->sha1Log.build();
+  policy_.allowSha1EventLog = true;
+  Verifier v(policy_, trust_, clock_, nonces_);
+  v.verifyKeys(keys());
+  v.checkActivation(activate(v.makeChallenge().value()));
+  auto first = v.makeQuoteRequest();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->bank, alg::kSha256);
+  // The SHA-256 quote cannot verify a SHA-1 log: the verifier asks again, for the SHA-1 bank.
+  EXPECT_EQ(v.verifyQuote(quote(first.value())).outcome, AttestOutcome::Pending);
+  auto second = v.makeQuoteRequest();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->bank, alg::kSha1);
+  EXPECT_NE(second->nonce, first->nonce);
+  auto r = v.verifyQuote(quote(second.value()));
+  EXPECT_EQ(r.outcome, AttestOutcome::Attested) << r.code << " " << r.message;
+  EXPECT_EQ(r.facts.pcrBank, "sha1");
+  EXPECT_EQ(find(r, "tpm.secure_boot")->outcome, CheckOutcome::Pass);
+  EXPECT_EQ(std::count_if(r.checks.begin(), r.checks.end(),
+                          [](const CheckResult& c) { return c.id == "tpm.quote"; }),
+            1);
+  // No third round: a SHA-1 quote answered with a log that does not replay fails.
+  Verifier w(policy_, trust_, clock_, nonces_);
+  w.verifyKeys(keys());
+  w.checkActivation(activate(w.makeChallenge().value()));
+  ASSERT_EQ(w.verifyQuote(quote(w.makeQuoteRequest().value())).outcome, AttestOutcome::Pending);
+  auto tampered = device->sha1Log;
+  tampered.events()[1].digests[0].second[3] ^= 1;
+  eventLog_ = tampered.build();
+  auto bad = w.verifyQuote(quote(w.makeQuoteRequest().value()));
+  EXPECT_EQ(bad.outcome, AttestOutcome::Failed);
+  EXPECT_EQ(bad.code, std::string(reason::kEventLogReplay));
 }
 
 TEST_F(VerifierSwtpm, NarrowerQuoteThanRequestedIsRejected) {

@@ -132,6 +132,29 @@ TEST(PolicySections, TpmErrors) {
             "'require_secure_boot'?)");
 }
 
+TEST(PolicySections, Sha1EventLogIsRefusedByDefaultAndNeedsAcknowledgement) {
+  EXPECT_FALSE(defaultPolicy().tpm.allowSha1EventLog);
+  EXPECT_FALSE(parsed("tpm:\n  allow_sha1_event_log: false\n").tpm.allowSha1EventLog);
+  EXPECT_EQ(errorsOf("tpm:\n  allow_sha1_event_log: true\n"),
+            "p.yaml:4:25: tpm.allow_sha1_event_log: true weakens a secure default; add "
+            "acknowledge_risk: \"<why>\" to tpm to accept the risk");
+  EXPECT_NE(errorsOf("tpm:\n  allow_sha1_event_log: maybe\n"), "");
+  Policy p = parsed(
+      "tpm:\n  allow_sha1_event_log: true\n"
+      "  acknowledge_risk: 2014 desktops, firmware without SHA-256 measurements\n");
+  EXPECT_TRUE(p.tpm.allowSha1EventLog);
+  EXPECT_EQ(p.riskAcknowledgements,
+            (std::vector<std::string>{
+                "tpm.allow_sha1_event_log: 2014 desktops, firmware without SHA-256 measurements"}));
+  auto warnings = riskWarnings(p);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].setting, "tpm.allow_sha1_event_log");
+  EXPECT_NE(warnings[0].attack.find("SHA-1"), std::string::npos);
+  EXPECT_NE(warnings[0].attack.find("collision"), std::string::npos);
+  EXPECT_NE(policyHash(p), policyHash(defaultPolicy()));
+  EXPECT_NE(canonicalPolicyJson(p).find("\"allow_sha1_event_log\":true"), std::string::npos);
+}
+
 TEST(PolicySections, TpmWeakeningsNeedAcknowledgement) {
   EXPECT_EQ(errorsOf("tpm:\n  require_hardware_backed_keys: false\n"),
             "p.yaml:4:33: tpm.require_hardware_backed_keys: false weakens a secure default; add "
