@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/reasons.hpp"
+#include "core/strict_json.hpp"
 
 namespace pb {
 
@@ -96,9 +97,9 @@ Result<json> parseBoundedJson(std::string_view text, int maxDepth) {
       --depth;
     }
   }
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return makeError("parse", "not valid JSON");
-  return j;
+  // Duplicate keys are refused: {"cmd":"status","cmd":"block"} must not mean whatever the last
+  // one says.
+  return parseJsonRejectingDuplicateKeys(text);
 }
 
 Result<AdminRequest> parseAdminRequest(std::string_view line) {

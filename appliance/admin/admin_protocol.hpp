@@ -50,7 +50,8 @@ struct AdminRequest {
 };
 
 // Parses one request line (without its newline). Strict: an object with a known "cmd" string and
-// an optional "args" object holding only argument names the command accepts; nothing else.
+// an optional "args" object holding only argument names the command accepts; nothing else, and
+// no key twice at any level.
 // Errors carry reason::kAdminBadRequest and say what is wrong.
 Result<AdminRequest> parseAdminRequest(std::string_view line);
 
@@ -69,7 +70,7 @@ std::string encodeAdminResponse(const nlohmann::json& response);
 // "result" when ok, "code" and "error" strings when not. Errors carry the code "protocol".
 Result<nlohmann::json> parseAdminResponse(std::string_view line);
 
-// Parses JSON text with a nesting limit, never throwing; nullopt-like error on failure.
+// Parses JSON text with a nesting limit, refusing duplicate object keys, never throwing.
 Result<nlohmann::json> parseBoundedJson(std::string_view text, int maxDepth);
 
 }  // namespace pb
