@@ -248,21 +248,22 @@ json StoreAdminHandler::handle(const AdminCall& call) {
   return badRequest("unknown command \"" + call.cmd + "\"");
 }
 
-void StoreAdminHandler::auditDenied(const AdminCall& call) {
+void StoreAdminHandler::auditDenied(const DenialSummary& denials) {
   AuditRecord r;
-  r.actor = "uid:" + std::to_string(call.uid);
+  r.actor = "uid:" + std::to_string(denials.uid);
   r.action = "admin.denied";
   r.reason = std::string(reason::kAdminUnauthorised);
-  r.details = json{{"cmd", call.cmd},
-                   {"uid", call.uid},
-                   {"gid", call.gid},
-                   {"pid", call.pid},
-                   {"role", toString(call.role)}};
-  // Only the target id, never the arguments wholesale: a refused import carries a whole file.
-  if (auto id = call.args.find("id"); id != call.args.end() && id->is_string() &&
-                                      id->get_ref<const std::string&>().size() <= kMaxIdBytes) {
-    r.details["id"] = *id;
-  }
+  // Counts and command names only, never arguments: a refused import carries a whole file.
+  json commands = json::object();
+  for (const auto& [cmd, n] : denials.commands) commands[cmd] = n;
+  r.details = json{{"uid", denials.uid},
+                   {"gid", denials.gid},
+                   {"pid", denials.pid},
+                   {"role", toString(denials.role)},
+                   {"count", denials.count},
+                   {"commands", std::move(commands)},
+                   {"first_at", timeOrNull(denials.firstUnix)},
+                   {"last_at", timeOrNull(denials.lastUnix)}};
   if (auto st = store_.appendAudit(std::move(r)); !st && options_.logger != nullptr) {
     options_.logger->error("admin.audit_failed",
                            {{"action", "admin.denied"}, {"error", st.error().message}});

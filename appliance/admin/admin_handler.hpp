@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "admin/admin_protocol.hpp"
+#include "admin/denial_audit.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -33,8 +34,9 @@ class AdminHandler {
   // Runs a command the caller is allowed to run (the server checked the role and the argument
   // names) and returns the complete response object (okResponse / errorResponse).
   virtual nlohmann::json handle(const AdminCall& call) = 0;
-  // Records a refused request in the audit log (action "admin.denied", actor "uid:<n>").
-  virtual void auditDenied(const AdminCall& call) = 0;
+  // Records one uid's refused requests of one window in the audit log (action "admin.denied",
+  // actor "uid:<n>", details with the count and the refused commands).
+  virtual void auditDenied(const DenialSummary& denials) = 0;
 };
 
 inline constexpr int kMaxApprovalTtlHours = 720;
@@ -61,7 +63,7 @@ class StoreAdminHandler final : public AdminHandler {
                     StoreAdminHandlerOptions options = {});
 
   nlohmann::json handle(const AdminCall& call) override;
-  void auditDenied(const AdminCall& call) override;
+  void auditDenied(const DenialSummary& denials) override;
 
  private:
   nlohmann::json status();

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,9 +82,14 @@ class RawClient {
 class AdminServerTest : public ::testing::Test {
  protected:
   void TearDown() override {
+    stopServer();
+    server_.reset();
+  }
+
+  // Stops the server and waits for its io thread: every open denial window is audited by then.
+  void stopServer() {
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
-    server_.reset();
   }
 
   std::string socketPath() const { return dir_.path() + "/admin.sock"; }
@@ -139,9 +145,11 @@ TEST_F(AdminServerTest, WriteCommandRefusedForReadOnly) {
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised);
   EXPECT_NE(r["error"].get<std::string>().find("admin role"), std::string::npos);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   auto denied = handler_.denied();
   ASSERT_EQ(denied.size(), 1u);
-  EXPECT_EQ(denied[0].cmd, "block");
+  EXPECT_EQ(denied[0].commands, (std::map<std::string, std::int64_t>{{"block", 1}}));
+  EXPECT_EQ(denied[0].count, 1);
   EXPECT_EQ(denied[0].uid, getuid());
   EXPECT_EQ(denied[0].role, Role::ReadOnly);
 }
@@ -151,6 +159,7 @@ TEST_F(AdminServerTest, WriteCommandRefusedForNone) {
   json r = call("registry.import", {{"file_name", "r.csv"}, {"content", "serial\n"}});
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised) << r.dump();
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   EXPECT_EQ(handler_.denied().size(), 1u);
 }
 
@@ -158,7 +167,9 @@ TEST_F(AdminServerTest, ReadCommandRefusedForNone) {
   startWith(Role::None);
   json r = call("status");
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised) << r.dump();
+  EXPECT_NE(r["error"].get<std::string>().find("no admin access"), std::string::npos);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   ASSERT_EQ(handler_.denied().size(), 1u);
   EXPECT_EQ(handler_.denied()[0].role, Role::None);
 }
@@ -416,6 +427,7 @@ TEST_F(AdminServerTest, RealUnauthorisedCallerGetsPb9501) {
   EXPECT_EQ(r["ok"], false);
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   auto denied = handler_.denied();
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_EQ(denied[0].uid, 65534u);

@@ -54,15 +54,17 @@ class FakeHandler : public AdminHandler {
     if (auto it = scripted_.find(call.cmd); it != scripted_.end()) return it->second;
     return okResponse(nlohmann::json{{"echo", call.cmd}, {"args", call.args}});
   }
-  void auditDenied(const AdminCall& call) override {
+  void auditDenied(const DenialSummary& denials) override {
     std::lock_guard lock(mu_);
-    denied_.push_back(call);
+    denied_.push_back(denials);
   }
   std::vector<AdminCall> calls() {
     std::lock_guard lock(mu_);
     return calls_;
   }
-  std::vector<AdminCall> denied() {
+  // The aggregated denial records written so far (AdminServer writes them when a window closes
+  // and at stop()).
+  std::vector<DenialSummary> denied() {
     std::lock_guard lock(mu_);
     return denied_;
   }
@@ -79,7 +81,7 @@ class FakeHandler : public AdminHandler {
  private:
   std::mutex mu_;
   std::vector<AdminCall> calls_;
-  std::vector<AdminCall> denied_;
+  std::vector<DenialSummary> denied_;
   std::map<std::string, nlohmann::json> scripted_;
   bool throwNext_ = false;
 };
