@@ -70,7 +70,7 @@ class StoreAdminHandler final : public AdminHandler {
   nlohmann::json devices(const nlohmann::json& args);
   nlohmann::json deviceShow(const nlohmann::json& args);
   nlohmann::json registryImport(const nlohmann::json& args, const std::string& actor);
-  nlohmann::json registryList();
+  nlohmann::json registryList(const nlohmann::json& args);
   nlohmann::json approve(const nlohmann::json& args, const std::string& actor);
   nlohmann::json setBlocked(const nlohmann::json& args, const std::string& actor, bool blocked);
   nlohmann::json auditVerify();

@@ -164,6 +164,12 @@ class Store {
   virtual Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) = 0;
   virtual Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) = 0;
   virtual Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) = 0;
+  // One page of devices in id order (keyset pagination): those with id > afterId ("" for the
+  // first page), at most `limit`. state: only that state; unseenOnly: only devices never seen.
+  // Not pure: the default filters listDevices (test doubles); the SQLite store reads one page.
+  virtual Result<std::vector<DeviceRecord>> listDevicesPage(std::optional<DeviceState> state,
+                                                            bool unseenOnly,
+                                                            const std::string& afterId, int limit);
 
   // --- sessions ---
   // Inserts the session in state `discovered` (and, for a registered device, moves the device to
