@@ -53,7 +53,7 @@ struct ScriptedServer {
 };
 
 TEST(PagedList, FollowsCursorsToTheEndAndPrintsOneTable) {
-  ScriptedServer server{25};
+  ScriptedServer server{25, {}};
   Invocation inv = parsedOk({"devices"});
   std::ostringstream out, err;
   auto o = printPagedList(inv, std::ref(server), 10, out, err);
@@ -72,7 +72,7 @@ TEST(PagedList, FollowsCursorsToTheEndAndPrintsOneTable) {
 }
 
 TEST(PagedList, JsonIsOneValidArrayAcrossPages) {
-  ScriptedServer server{25};
+  ScriptedServer server{25, {}};
   Invocation inv = parsedOk({"--json", "registry", "list"});
   std::ostringstream out, err;
   auto o = printPagedList(inv, std::ref(server), 10, out, err);
@@ -84,7 +84,7 @@ TEST(PagedList, JsonIsOneValidArrayAcrossPages) {
 }
 
 TEST(PagedList, AnEmptyListIsAnEmptyArrayOrAMessage) {
-  ScriptedServer server{0};
+  ScriptedServer server{0, {}};
   std::ostringstream out, err;
   printPagedList(parsedOk({"--json", "devices"}), std::ref(server), 10, out, err);
   EXPECT_EQ(json::parse(out.str(), nullptr, false), json::array());
@@ -94,7 +94,7 @@ TEST(PagedList, AnEmptyListIsAnEmptyArrayOrAMessage) {
 }
 
 TEST(PagedList, LimitStopsEarlyAndAsksOnlyForWhatItPrints) {
-  ScriptedServer server{100};
+  ScriptedServer server{100, {}};
   Invocation inv = parsedOk({"devices", "--limit", "15", "--state", "blocked"});
   std::ostringstream out, err;
   auto o = printPagedList(inv, std::ref(server), 10, out, err);
