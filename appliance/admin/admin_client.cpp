@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <sys/socket.h>
@@ -82,12 +83,21 @@ Result<json> AdminClient::call(std::string_view cmd, const json& args) {
                          std::to_string(kMaxAdminRequestBytes) + ")");
   }
   std::size_t sent = 0;
+  std::optional<Error> sendFailed;
+  int sendErrno = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return unreachable(socketPath_, std::string("send: ") + std::strerror(errno));
+    if (n <= 0) {
+      sendErrno = errno;
+      sendFailed = unreachable(socketPath_, std::string("send: ") + std::strerror(errno));
+      break;
+    }
     sent += static_cast<std::size_t>(n);
   }
+  // benchd may answer and hang up before reading the request (a caller without a role is refused
+  // when it connects): its parting line explains the refusal better than EPIPE would.
+  if (sendFailed && sendErrno != EPIPE && sendErrno != ECONNRESET) return *sendFailed;
   // Read up to the newline, never buffering more than one maximal response.
   std::size_t scanned = 0;
   for (;;) {
@@ -105,6 +115,7 @@ Result<json> AdminClient::call(std::string_view cmd, const json& args) {
     char buf[65536];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 && sendFailed) return *sendFailed;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       return unreachable(socketPath_, "no answer within the time limit");
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_handler.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -98,6 +99,49 @@ std::optional<json> readOptionalInt(const json& args, const std::string& cmd, co
   if (!inRange) return badRequest(cmd + ": \"" + name + "\" must be in " + range);
   out = it->get<std::int64_t>();
   return std::nullopt;
+}
+
+// A page request: its size and cursor, or the response to send when they are invalid.
+struct PageRequest {
+  int limit = kMaxAdminPageSize;
+  std::string after;
+};
+
+bool isDeviceId(std::string_view s) {
+  // "dev-" and at least six digits (deviceIdFor in the store).
+  if (s.size() < 10 || s.size() > kMaxIdBytes || s.substr(0, 4) != "dev-") return false;
+  return std::all_of(s.begin() + 4, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<json> readPage(const json& args, const std::string& cmd, PageRequest& out) {
+  std::int64_t limit = kMaxAdminPageSize;
+  if (auto e = readOptionalInt(args, cmd, "limit", 1, kMaxAdminPageSize, limit)) return e;
+  out.limit = static_cast<int>(limit);
+  if (auto it = args.find("after"); it != args.end() && !it->is_null()) {
+    // The cursor is the id of the previous page's last device; anything else is refused rather
+    // than silently restarting (or skipping) the listing.
+    if (!it->is_string() || !isDeviceId(it->get_ref<const std::string&>())) {
+      return badRequest(cmd + ": \"after\" must be the \"next\" cursor of a previous page");
+    }
+    out.after = it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+// One page as a response: the items, and "next" when more may follow (one row past the page was
+// asked for, so the last page says null rather than leading to an empty one).
+template <class ToJson>
+json pageResponse(std::vector<DeviceRecord>& rows, int limit, ToJson toJson) {
+  json next = nullptr;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(static_cast<std::size_t>(limit));
+    next = rows.back().id;
+  }
+  json items = json::array();
+  for (const auto& d : rows) items.push_back(toJson(d));
+  json response = okResponse(std::move(items));
+  response["next"] = std::move(next);
+  return response;
 }
 
 json rowErrorToJson(const RowError& e) {
@@ -236,7 +280,7 @@ json StoreAdminHandler::handle(const AdminCall& call) {
   if (call.cmd == "devices") return devices(a);
   if (call.cmd == "device.show") return deviceShow(a);
   if (call.cmd == "registry.import") return registryImport(a, actor);
-  if (call.cmd == "registry.list") return registryList();
+  if (call.cmd == "registry.list") return registryList(a);
   if (call.cmd == "approve") return approve(a, actor);
   if (call.cmd == "block") return setBlocked(a, actor, true);
   if (call.cmd == "unblock") return setBlocked(a, actor, false);
@@ -255,21 +299,22 @@ json StoreAdminHandler::handle(const AdminCall& call) {
   return badRequest("unknown command \"" + call.cmd + "\"");
 }
 
-void StoreAdminHandler::auditDenied(const AdminCall& call) {
+void StoreAdminHandler::auditDenied(const DenialSummary& denials) {
   AuditRecord r;
-  r.actor = "uid:" + std::to_string(call.uid);
+  r.actor = "uid:" + std::to_string(denials.uid);
   r.action = "admin.denied";
   r.reason = std::string(reason::kAdminUnauthorised);
-  r.details = json{{"cmd", call.cmd},
-                   {"uid", call.uid},
-                   {"gid", call.gid},
-                   {"pid", call.pid},
-                   {"role", toString(call.role)}};
-  // Only the target id, never the arguments wholesale: a refused import carries a whole file.
-  if (auto id = call.args.find("id"); id != call.args.end() && id->is_string() &&
-                                      id->get_ref<const std::string&>().size() <= kMaxIdBytes) {
-    r.details["id"] = *id;
-  }
+  // Counts and command names only, never arguments: a refused import carries a whole file.
+  json commands = json::object();
+  for (const auto& [cmd, n] : denials.commands) commands[cmd] = n;
+  r.details = json{{"uid", denials.uid},
+                   {"gid", denials.gid},
+                   {"pid", denials.pid},
+                   {"role", toString(denials.role)},
+                   {"count", denials.count},
+                   {"commands", std::move(commands)},
+                   {"first_at", timeOrNull(denials.firstUnix)},
+                   {"last_at", timeOrNull(denials.lastUnix)}};
   if (auto st = store_.appendAudit(std::move(r)); !st && options_.logger != nullptr) {
     options_.logger->error("admin.audit_failed",
                            {{"action", "admin.denied"}, {"error", st.error().message}});
@@ -314,14 +359,11 @@ json StoreAdminHandler::devices(const json& args) {
                         "\"; valid states: " + validStateNames());
     }
   }
-  auto list = store_.listDevices(filter);
+  PageRequest page;
+  if (auto e = readPage(args, "devices", page)) return *e;
+  auto list = store_.listDevicesPage(filter, unseenOnly, page.after, page.limit + 1);
   if (!list) return storeError("devices", list.error());
-  json out = json::array();
-  for (const auto& d : *list) {
-    if (unseenOnly && d.state.has_value()) continue;
-    out.push_back(deviceToJson(d));
-  }
-  return okResponse(std::move(out));
+  return pageResponse(*list, page.limit, deviceToJson);
 }
 
 json StoreAdminHandler::deviceShow(const json& args) {
@@ -392,12 +434,12 @@ json StoreAdminHandler::registryImport(const json& args, const std::string& acto
                          {"warnings", std::move(warnings)}});
 }
 
-json StoreAdminHandler::registryList() {
-  auto list = store_.listDevices(std::nullopt);
+json StoreAdminHandler::registryList(const json& args) {
+  PageRequest page;
+  if (auto e = readPage(args, "registry.list", page)) return *e;
+  auto list = store_.listDevicesPage(std::nullopt, false, page.after, page.limit + 1);
   if (!list) return storeError("registry.list", list.error());
-  json out = json::array();
-  for (const auto& d : *list) out.push_back(registryToJson(d));
-  return okResponse(std::move(out));
+  return pageResponse(*list, page.limit, registryToJson);
 }
 
 json StoreAdminHandler::approve(const json& args, const std::string& actor) {

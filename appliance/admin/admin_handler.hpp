@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "admin/admin_protocol.hpp"
+#include "admin/denial_audit.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -41,8 +42,9 @@ class AdminHandler {
   virtual boost::asio::awaitable<nlohmann::json> handleAsync(const AdminCall& call) {
     co_return handle(call);
   }
-  // Records a refused request in the audit log (action "admin.denied", actor "uid:<n>").
-  virtual void auditDenied(const AdminCall& call) = 0;
+  // Records one uid's refused requests of one window in the audit log (action "admin.denied",
+  // actor "uid:<n>", details with the count and the refused commands).
+  virtual void auditDenied(const DenialSummary& denials) = 0;
 };
 
 inline constexpr int kMaxApprovalTtlHours = 720;
@@ -79,14 +81,14 @@ class StoreAdminHandler final : public AdminHandler {
 
   nlohmann::json handle(const AdminCall& call) override;
   boost::asio::awaitable<nlohmann::json> handleAsync(const AdminCall& call) override;
-  void auditDenied(const AdminCall& call) override;
+  void auditDenied(const DenialSummary& denials) override;
 
  private:
   nlohmann::json status();
   nlohmann::json devices(const nlohmann::json& args);
   nlohmann::json deviceShow(const nlohmann::json& args);
   nlohmann::json registryImport(const nlohmann::json& args, const std::string& actor);
-  nlohmann::json registryList();
+  nlohmann::json registryList(const nlohmann::json& args);
   nlohmann::json approve(const nlohmann::json& args, const std::string& actor);
   nlohmann::json setBlocked(const nlohmann::json& args, const std::string& actor, bool blocked);
   static std::optional<nlohmann::json> readFull(const nlohmann::json& args, bool& full);

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/reasons.hpp"
+#include "core/strict_json.hpp"
 
 namespace pb {
 
@@ -11,7 +12,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 0> kNoArgs{};
-constexpr std::array<std::string_view, 1> kStateArg{"state"};
+// Paged lists take a page size and the cursor of the previous page (keyset pagination by id).
+constexpr std::array<std::string_view, 3> kDevicesArgs{"state", "limit", "after"};
+constexpr std::array<std::string_view, 2> kPageArgs{"limit", "after"};
 constexpr std::array<std::string_view, 1> kIdArg{"id"};
 constexpr std::array<std::string_view, 2> kImportArgs{"file_name", "content"};
 constexpr std::array<std::string_view, 3> kApproveArgs{"id", "reason", "ttl_hours"};
@@ -25,10 +28,10 @@ constexpr std::array<std::string_view, 4> kPolicyLoadArgs{"file_name", "content"
 // admits (Admin). A command missing here does not exist.
 const std::array<AdminCommandSpec, 12> kCommands{{
     {"status", Role::ReadOnly, kNoArgs},
-    {"devices", Role::ReadOnly, kStateArg},
+    {"devices", Role::ReadOnly, kDevicesArgs},
     {"device.show", Role::ReadOnly, kIdArg},
     {"registry.import", Role::Admin, kImportArgs},
-    {"registry.list", Role::ReadOnly, kNoArgs},
+    {"registry.list", Role::ReadOnly, kPageArgs},
     {"approve", Role::Admin, kApproveArgs},
     {"block", Role::Admin, kBlockArgs},
     {"unblock", Role::Admin, kBlockArgs},
@@ -97,9 +100,9 @@ Result<json> parseBoundedJson(std::string_view text, int maxDepth) {
       --depth;
     }
   }
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return makeError("parse", "not valid JSON");
-  return j;
+  // Duplicate keys are refused: {"cmd":"status","cmd":"block"} must not mean whatever the last
+  // one says.
+  return parseJsonRejectingDuplicateKeys(text);
 }
 
 Result<AdminRequest> parseAdminRequest(std::string_view line) {

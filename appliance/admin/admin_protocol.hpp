@@ -6,6 +6,9 @@
 //   request:  {"cmd": "devices", "args": {"state": "quarantined"}}
 //   response: {"ok": true, "result": <json>}
 //             {"ok": false, "code": "PB-95xx", "error": "text"}   (registry.import adds "errors")
+// Lists that grow with the fleet (devices, registry.list) are paged: args "limit" (1..
+// kMaxAdminPageSize, default the maximum) and "after" (the previous page's cursor); the response
+// adds "next": the cursor of the following page, or null on the last page.
 //
 // The command table below is the single place that says which role a command needs and which
 // arguments it accepts, so the server can refuse a request before any handler sees it.
@@ -30,6 +33,9 @@ std::string_view toString(Role role);
 // A registry file travels inside one request, so the limit is generous; it is still a limit.
 inline constexpr std::size_t kMaxAdminRequestBytes = 32u * 1024u * 1024u;
 inline constexpr std::size_t kMaxAdminResponseBytes = 32u * 1024u * 1024u;
+// The largest page of a paged list; a device is about 1 KB of JSON, so a page stays far below
+// kMaxAdminResponseBytes however large the fleet.
+inline constexpr int kMaxAdminPageSize = 1000;
 // Requests are flat; this only stops pathological nesting from costing memory and time.
 inline constexpr int kMaxAdminJsonDepth = 16;
 
@@ -50,7 +56,8 @@ struct AdminRequest {
 };
 
 // Parses one request line (without its newline). Strict: an object with a known "cmd" string and
-// an optional "args" object holding only argument names the command accepts; nothing else.
+// an optional "args" object holding only argument names the command accepts; nothing else, and
+// no key twice at any level.
 // Errors carry reason::kAdminBadRequest and say what is wrong.
 Result<AdminRequest> parseAdminRequest(std::string_view line);
 
@@ -69,7 +76,7 @@ std::string encodeAdminResponse(const nlohmann::json& response);
 // "result" when ok, "code" and "error" strings when not. Errors carry the code "protocol".
 Result<nlohmann::json> parseAdminResponse(std::string_view line);
 
-// Parses JSON text with a nesting limit, never throwing; nullopt-like error on failure.
+// Parses JSON text with a nesting limit, refusing duplicate object keys, never throwing.
 Result<nlohmann::json> parseBoundedJson(std::string_view text, int maxDepth);
 
 }  // namespace pb

@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "admin/denial_audit.hpp"
 #include "core/reasons.hpp"
 
 namespace pb {
@@ -34,12 +37,13 @@ using nlohmann::json;
 namespace {
 
 struct Connection {
-  Connection(Stream::socket s, PeerCredentials c)
-      : socket(std::move(s)), timer(socket.get_executor()), creds(c) {}
+  Connection(Stream::socket s, PeerCredentials c, Role r)
+      : socket(std::move(s)), timer(socket.get_executor()), creds(c), role(r) {}
   Stream::socket socket;
   asio::steady_timer timer;  // the idle watchdog
   std::chrono::steady_clock::time_point deadline;
   PeerCredentials creds;
+  Role role;  // decided at accept; a connection keeps the role it connected with
 };
 
 void closeConnection(Connection& c) {
@@ -54,7 +58,14 @@ namespace detail {
 struct AdminServerState {
   AdminServerState(asio::any_io_executor ex, std::shared_ptr<const RoleResolver> a, AdminHandler& h,
                    AdminServerOptions o)
-      : executor(std::move(ex)), acceptor(executor), access(std::move(a)), handler(h), options(o) {}
+      : executor(std::move(ex)),
+        acceptor(executor),
+        access(std::move(a)),
+        handler(h),
+        options(o),
+        roles(o.roleCacheTtl, o.roleCacheEntries),
+        denials(o.denialAuditWindow, o.maxDenialUids),
+        denialTimer(executor) {}
 
   void log(LogLevel level, std::string_view event, json fields) const {
     if (options.logger != nullptr) options.logger->log(level, event, std::move(fields));
@@ -66,7 +77,12 @@ struct AdminServerState {
   AdminHandler& handler;
   AdminServerOptions options;
   std::atomic<bool> stopped{false};
-  std::set<std::shared_ptr<Connection>> connections;  // touched on the executor only
+  // Touched on the executor only.
+  std::set<std::shared_ptr<Connection>> connections;
+  RoleCache roles;
+  DenialAggregator denials;
+  asio::steady_timer denialTimer;  // armed while a denial window is open
+  std::chrono::steady_clock::time_point lastBusyLog{};
 };
 }  // namespace detail
 
@@ -81,6 +97,38 @@ std::string denialMessage(const AdminCall& call, Role required) {
                                   : "the " + std::string(toString(call.role)) + " role");
 }
 
+void auditDenials(detail::AdminServerState& s, const std::vector<DenialSummary>& summaries) {
+  for (const auto& d : summaries) {
+    s.log(LogLevel::Warn, "admin.denied_summary",
+          {{"uid", d.uid}, {"role", toString(d.role)}, {"count", d.count}});
+    try {
+      s.handler.auditDenied(d);
+    } catch (const std::exception& e) {
+      s.log(LogLevel::Error, "admin.audit_failed", {{"uid", d.uid}, {"what", e.what()}});
+    }
+  }
+}
+
+// Arms the window timer for the earliest open window (if it is not armed for it already).
+void armDenialTimer(const std::shared_ptr<detail::AdminServerState>& s);
+
+// Counts a refusal; the first of a window is logged, none is audited until its window closes.
+void recordDenial(detail::AdminServerState& s, const PeerCredentials& creds, Role role,
+                  std::string_view cmd) {
+  bool opened = false;
+  auto evicted =
+      s.denials.add(creds.uid, creds.gid, creds.pid, role, cmd, std::chrono::steady_clock::now(),
+                    std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count(),
+                    &opened);
+  if (opened) {
+    s.log(LogLevel::Warn, "admin.denied",
+          {{"cmd", cmd}, {"uid", creds.uid}, {"pid", creds.pid}, {"role", toString(role)}});
+  }
+  if (evicted) auditDenials(s, {*evicted});
+}
+
 // How long one request may take to answer before the connection is closed anyway.
 constexpr std::chrono::minutes kRequestRunBudget{10};
 
@@ -92,16 +140,12 @@ asio::awaitable<std::string> processLine(Shared s, const Connection& c, std::str
   if (!request)
     co_return encodeAdminResponse(errorResponse(request.error().code, request.error().message));
   const AdminCommandSpec* spec = findAdminCommand(request->cmd);
-  AdminCall call{request->cmd, std::move(request->args),
-                 c.creds.uid,  c.creds.gid,
-                 c.creds.pid,  s->access->roleFor(c.creds.uid, c.creds.gid)};
+  AdminCall call{request->cmd, std::move(request->args), c.creds.uid, c.creds.gid, c.creds.pid,
+                 c.role};
   try {
     if (spec == nullptr || call.role < spec->requiredRole) {
       Role required = spec == nullptr ? Role::Admin : spec->requiredRole;
-      s->log(
-          LogLevel::Warn, "admin.denied",
-          {{"cmd", call.cmd}, {"uid", call.uid}, {"pid", call.pid}, {"role", toString(call.role)}});
-      s->handler.auditDenied(call);
+      recordDenial(*s, c.creds, call.role, call.cmd);
       co_return encodeAdminResponse(
           errorResponse(reason::kAdminUnauthorised, denialMessage(call, required)));
     }
@@ -127,24 +171,27 @@ asio::awaitable<void> watchdog(std::shared_ptr<Connection> c) {
 
 asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
   std::string buffer;
+  // A read-only caller's commands carry a few short arguments; only an admin sends a register.
+  const std::size_t maxBytes =
+      c->role == Role::Admin ? s->options.maxRequestBytes : s->options.maxReadOnlyRequestBytes;
   auto touch = [&] { c->deadline = std::chrono::steady_clock::now() + s->options.idleTimeout; };
   for (;;) {
     touch();
     boost::system::error_code ec;
     // max_size = limit + 1 leaves room for the newline of a line of exactly `limit` bytes.
-    std::size_t n = co_await asio::async_read_until(
-        c->socket, asio::dynamic_buffer(buffer, s->options.maxRequestBytes + 1), '\n',
-        asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n =
+        co_await asio::async_read_until(c->socket, asio::dynamic_buffer(buffer, maxBytes + 1), '\n',
+                                        asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopped) break;
     std::string response;
     bool last = false;
     if (ec == asio::error::not_found) {
       // The line does not fit; there is no way to find the next request boundary, so answer
       // and hang up.
-      response = encodeAdminResponse(
-          errorResponse(reason::kAdminBadRequest, "request larger than " +
-                                                      std::to_string(s->options.maxRequestBytes) +
-                                                      " bytes (or not newline-terminated)"));
+      response = encodeAdminResponse(errorResponse(
+          reason::kAdminBadRequest, "request larger than " + std::to_string(maxBytes) +
+                                        " bytes for the " + std::string(toString(c->role)) +
+                                        " role (or not newline-terminated)"));
       last = true;
     } else if (ec) {
       break;  // peer closed, idle timeout or stop()
@@ -156,6 +203,7 @@ asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
       c->deadline = std::chrono::steady_clock::now() + kRequestRunBudget;
       // `line` points into `buffer`, which is not touched until processLine returns.
       response = co_await processLine(s, *c, line);
+      armDenialTimer(s);
       buffer.erase(0, n);
     }
     touch();            // the write gets its own idle budget: a client that never reads is dropped
@@ -166,6 +214,54 @@ asio::awaitable<void> serve(Shared s, std::shared_ptr<Connection> c) {
   }
   closeConnection(*c);
   s->connections.erase(c);
+}
+
+// A fresh socket's send buffer has room for one short line, so this cannot block.
+void refuse(Stream::socket& socket, std::string_view code, const std::string& message) {
+  boost::system::error_code ec;
+  std::string line = encodeAdminResponse(errorResponse(code, message));
+  asio::write(socket, asio::buffer(line), ec);
+  socket.close(ec);
+}
+
+// Why a caller with `role` may not open another connection now; nullopt when it may.
+std::optional<std::string> admission(const detail::AdminServerState& s, Role role, uid_t uid) {
+  const auto& o = s.options;
+  if (s.connections.size() >= o.maxConnections) {
+    return "too many admin connections (" + std::to_string(o.maxConnections) + ")";
+  }
+  if (role == Role::Admin) return std::nullopt;
+  std::size_t others = 0;
+  std::size_t mine = 0;
+  for (const auto& c : s.connections) {
+    if (c->role != Role::Admin) ++others;
+    if (c->role != Role::Admin && c->creds.uid == uid) ++mine;
+  }
+  std::size_t shared = o.maxConnections > o.reservedAdminConnections
+                           ? o.maxConnections - o.reservedAdminConnections
+                           : 0;
+  if (others >= shared) {
+    return "all " + std::to_string(shared) + " admin connections open to the " +
+           std::string(toString(role)) + " role are in use";
+  }
+  if (mine >= o.maxConnectionsPerUid) {
+    return "uid " + std::to_string(uid) + " already has " + std::to_string(mine) +
+           " admin connections open";
+  }
+  return std::nullopt;
+}
+
+void armDenialTimer(const Shared& s) {
+  auto next = s->denials.nextDeadline();
+  if (!next || s->stopped) return;
+  // An earlier deadline than the armed one only happens after a flush; re-arming is cheap.
+  if (s->denialTimer.expiry() == *next) return;
+  s->denialTimer.expires_at(*next);
+  s->denialTimer.async_wait([s](const boost::system::error_code& ec) {
+    if (ec || s->stopped) return;  // cancelled: stop() audits what is open
+    auditDenials(*s, s->denials.takeExpired(std::chrono::steady_clock::now()));
+    armDenialTimer(s);
+  });
 }
 
 asio::awaitable<void> acceptLoop(Shared s) {
@@ -187,19 +283,29 @@ asio::awaitable<void> acceptLoop(Shared s) {
       socket.close(ec);
       continue;
     }
-    if (s->connections.size() >= s->options.maxConnections) {
-      // A fresh socket's send buffer has room for one short line, so this cannot block.
-      std::string line = encodeAdminResponse(
-          errorResponse(reason::kAdminBadRequest, "too many admin connections (" +
-                                                      std::to_string(s->options.maxConnections) +
-                                                      "); retry later"));
-      asio::write(socket, asio::buffer(line), ec);
-      socket.close(ec);
-      s->log(LogLevel::Warn, "admin.too_many_connections",
-             {{"uid", creds->uid}, {"pid", creds->pid}});
+    auto now = std::chrono::steady_clock::now();
+    Role role = s->roles.roleFor(*s->access, creds->uid, creds->gid, now);
+    if (role == Role::None) {
+      // Refused before it can hold a slot or a buffer: O(1) per connection (a cached role, one
+      // short line, a counter).
+      refuse(socket, reason::kAdminUnauthorised,
+             "uid " + std::to_string(creds->uid) +
+                 " has no admin access (root, the admin group or the read-only group only)");
+      recordDenial(*s, *creds, role, kDeniedAtConnect);
+      armDenialTimer(s);
       continue;
     }
-    auto c = std::make_shared<Connection>(std::move(socket), *creds);
+    if (auto why = admission(*s, role, creds->uid)) {
+      refuse(socket, reason::kAdminBadRequest, *why + "; retry later");
+      // One log line per second at most: a flood of refused connections must not flood the log.
+      if (now - s->lastBusyLog >= std::chrono::seconds(1)) {
+        s->lastBusyLog = now;
+        s->log(LogLevel::Warn, "admin.too_many_connections",
+               {{"uid", creds->uid}, {"pid", creds->pid}, {"role", toString(role)}});
+      }
+      continue;
+    }
+    auto c = std::make_shared<Connection>(std::move(socket), *creds, role);
     s->connections.insert(c);
     c->deadline = std::chrono::steady_clock::now() + s->options.idleTimeout;
     asio::co_spawn(s->executor, serve(s, c), asio::detached);
@@ -283,6 +389,8 @@ void AdminServer::stop() {
     boost::system::error_code ignored;
     s->acceptor.close(ignored);
     for (const auto& c : s->connections) closeConnection(*c);
+    s->denialTimer.cancel();
+    auditDenials(*s, s->denials.takeAll());
   });
   if (bound_) {
     // Only remove the file we created: a successor may already have replaced it.

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The admin endpoint: a Unix stream socket speaking the protocol in admin_protocol.hpp.
 //
-// For every request the server reads the caller's kernel-reported credentials, derives its role,
-// and refuses (PB-9501, audited as admin.denied) a command that needs more; the handler never
-// sees a refused or malformed request. Bounded: one request line of at most
-// kMaxAdminRequestBytes, a limited number of connections, an idle timeout per connection.
+// The caller's role is decided once, when it connects, from its kernel-reported credentials
+// (SO_PEERCRED, cached per uid for a few seconds). A peer with no role is answered PB-9501 and
+// closed at accept: it never holds a slot or a buffer, and its refusals are counted, not
+// individually audited. A command that needs more than the caller's role is refused (PB-9501);
+// the handler never sees a refused or malformed request.
 //
-// @par Thread Safety
-// All work, including every AdminHandler call, runs on the executor given to the constructor.
-// With a multi-threaded io_context pass a strand (the one that owns the Store). Call start(),
-// stop() and the destructor from one thread; stop() may race with running I/O safely.
+// Bounded, so that no local user can lock root out or balloon benchd:
+//   - at most maxConnections connections; reservedAdminConnections of them only for admins, and
+//     at most maxConnectionsPerUid for any one non-admin uid;
+//   - one request line of at most maxRequestBytes for an admin, maxReadOnlyRequestBytes for a
+//     read-only caller (whose commands carry a few short arguments);
+//   - an idle timeout per connection;
+//   - refusals audited as one "admin.denied" record per uid and denialAuditWindow, with a count
+//     (flushed when the window ends, when too many uids are tracked, and at stop()).
+//
 #pragma once
 
 #include <chrono>
@@ -35,8 +41,15 @@ struct AdminServerState;
 struct AdminServerOptions {
   std::chrono::milliseconds idleTimeout{
       30'000};  // a connection with no request for this long is closed
-  std::size_t maxRequestBytes = kMaxAdminRequestBytes;
-  std::size_t maxConnections = 16;  // each may buffer up to maxRequestBytes
+  std::size_t maxRequestBytes = kMaxAdminRequestBytes;  // per admin connection
+  std::size_t maxReadOnlyRequestBytes = 64u * 1024u;    // per read-only connection
+  std::size_t maxConnections = 16;
+  std::size_t reservedAdminConnections = 4;       // of maxConnections, for the admin role only
+  std::size_t maxConnectionsPerUid = 4;           // for one non-admin uid
+  std::chrono::milliseconds roleCacheTtl{5'000};  // 0: look the role up on every connection
+  std::size_t roleCacheEntries = 1024;
+  std::chrono::milliseconds denialAuditWindow{60'000};
+  std::size_t maxDenialUids = 256;  // uids with an open denial window
   Logger* logger = nullptr;         // connection-level events; nullptr: silent
 };
 
@@ -59,8 +72,8 @@ class AdminServer {
   // not a socket), binds, listens and starts accepting. The socket is listening when this
   // returns, so a client may connect at once.
   Status start();
-  // Stops accepting, closes every connection (no handler call starts after this) and removes the
-  // socket file. Idempotent.
+  // Stops accepting, closes every connection (no handler call starts after this), audits the
+  // open denial windows and removes the socket file. Idempotent.
   void stop();
 
   const std::string& socketPath() const { return socketPath_; }

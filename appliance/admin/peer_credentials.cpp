@@ -111,4 +111,22 @@ Role AccessControl::roleFor(uid_t uid, gid_t gid) const {
   return Role::None;
 }
 
+Role RoleCache::roleFor(const RoleResolver& resolver, uid_t uid, gid_t gid, Clock::time_point now) {
+  if (ttl_.count() <= 0) return resolver.roleFor(uid, gid);
+  auto key = std::make_pair(uid, gid);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    if (it->second.expires > now) return it->second.role;
+    entries_.erase(it);
+  }
+  if (entries_.size() >= maxEntries_) {
+    // Drop what has expired; if that frees nothing, start over. Either way the cache stays within
+    // maxEntries and a miss costs one lookup, as it would without a cache.
+    std::erase_if(entries_, [&](const auto& e) { return e.second.expires <= now; });
+    if (entries_.size() >= maxEntries_) entries_.clear();
+  }
+  Role role = resolver.roleFor(uid, gid);
+  entries_.emplace(key, Entry{role, now + ttl_});
+  return role;
+}
+
 }  // namespace pb

@@ -8,10 +8,14 @@
 //   member of the configured read-only group -> ReadOnly
 //   anyone else                             -> None
 // Membership is the peer's gid plus every group of the uid's passwd entry (primary and
-// supplementary, getgrouplist), looked up per request so a change to /etc/group takes effect
-// without restarting benchd.
+// supplementary, getgrouplist). AdminServer decides the role once per connection, at accept, and
+// caches it per (uid, gid) for a few seconds (RoleCache): a change to /etc/group takes effect
+// without restarting benchd, and a flood of connections does not become a flood of NSS lookups.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +87,31 @@ class AccessControl final : public RoleResolver {
   std::shared_ptr<const GroupDirectory> directory_;
   std::optional<gid_t> adminGid_;
   std::optional<gid_t> readonlyGid_;
+};
+
+// Roles per (uid, gid) for a short time, bounded in size. Only a cache: the resolver stays the
+// authority, and an entry older than `ttl` is looked up again.
+//
+// @par Thread Safety
+// Not thread-safe; AdminServer uses it on its executor.
+class RoleCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // ttl zero: no caching (every call asks the resolver).
+  RoleCache(std::chrono::milliseconds ttl, std::size_t maxEntries)
+      : ttl_(ttl), maxEntries_(maxEntries == 0 ? 1 : maxEntries) {}
+
+  Role roleFor(const RoleResolver& resolver, uid_t uid, gid_t gid, Clock::time_point now);
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    Role role;
+    Clock::time_point expires;
+  };
+  std::chrono::milliseconds ttl_;
+  std::size_t maxEntries_;
+  std::map<std::pair<uid_t, gid_t>, Entry> entries_;
 };
 
 }  // namespace pb

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -48,8 +49,14 @@ constexpr std::array<OptionSpec, 4> kGlobalOptions{{
 }};
 
 constexpr std::array<OptionSpec, 0> kNoOptions{};
-constexpr std::array<OptionSpec, 1> kDevicesOptions{{
+constexpr std::array<OptionSpec, 3> kDevicesOptions{{
     {"--state", "", "STATE", false, "only devices in STATE (see below)"},
+    {"--limit", "", "N", false, "show at most N devices (default: all)"},
+    {"--all", "", "", false, "show every device (the default)"},
+}};
+constexpr std::array<OptionSpec, 2> kListOptions{{
+    {"--limit", "", "N", false, "show at most N devices (default: all)"},
+    {"--all", "", "", false, "show every device (the default)"},
 }};
 constexpr std::array<OptionSpec, 2> kApproveOptions{{
     {"--reason", "", "TEXT", true, "why the device may enroll (recorded in the audit log)"},
@@ -100,7 +107,9 @@ const std::array<CommandSpec, 21> kCommands{{
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
      "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
-     "sealed, handed_off, ready, blocked, quarantined, failed, not_attestable."},
+     "sealed, handed_off, ready, blocked, quarantined, failed, not_attestable.\n"
+     "The list is fetched in pages of up to 1000 and printed as it arrives, so any fleet size\n"
+     "works; with --json the output is one JSON array."},
     {"device show", "device.show", "ID", kNoOptions,
      "Show one device: register entry, state, remedy, sessions, approval, audit.",
      "ID is the device id shown by `benchctl devices` (dev-000001)."},
@@ -108,7 +117,8 @@ const std::array<CommandSpec, 21> kCommands{{
      "Import the asset register from a CSV (.csv) or YAML (.yaml, .yml) file.",
      "All rows or none: any problem is reported as FILE:LINE: field: message and nothing is\n"
      "imported. A serial that is already registered updates that device."},
-    {"registry list", "registry.list", "", kNoOptions, "List the asset register.", ""},
+    {"registry list", "registry.list", "", kListOptions, "List the asset register.",
+     "Fetched in pages of up to 1000 and printed as it arrives; with --json one JSON array."},
     {"approve", "approve", "ID", kApproveOptions,
      "Approve a quarantined device, or one blocked with PB-1003 (approval required).",
      "The approval is bound to the device's identity and used by its next session."},
@@ -448,6 +458,14 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
     auto hours = parseInt(it->second, 1, 720);
     if (!hours) return error("--ttl-hours must be a whole number of hours, 1..720");
     inv.args["ttl_hours"] = *hours;
+  }
+  if (values.contains("--limit") && values.contains("--all")) {
+    return error("--limit and --all exclude each other");
+  }
+  if (auto it = values.find("--limit"); it != values.end()) {
+    auto limit = parseInt(it->second, 1, std::numeric_limits<std::int64_t>::max());
+    if (!limit) return error("--limit must be a whole number, 1 or more");
+    inv.listLimit = *limit;
   }
   if (auto it = values.find("--count"); it != values.end()) {
     auto count = parseInt(it->second, 1, 1000);

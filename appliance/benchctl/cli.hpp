@@ -3,6 +3,7 @@
 // so every command, option and error message is testable.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,8 @@ struct Invocation {
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket
   bool json = false;       // --json: print the raw result
+  // devices / registry list --limit: print at most this many (0: all, fetched page by page).
+  std::int64_t listLimit = 0;
   // Remote: the wire command and its arguments. For registry.import, args holds file_name only;
   // main reads importPath and adds the content.
   std::string cmd;

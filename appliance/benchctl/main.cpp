@@ -16,6 +16,7 @@
 #include "attest/offline.hpp"
 #include "benchctl/check_command.hpp"
 #include "benchctl/cli.hpp"
+#include "benchctl/paged_list.hpp"
 #include "benchctl/policy_tools.hpp"
 #include "benchctl/render.hpp"
 #include "core/clock.hpp"
@@ -66,6 +67,13 @@ int runRemote(pb::Invocation& inv) {
   if (!client) {
     std::cerr << "benchctl: " << pb::sanitizeForTerminal(client.error().message) << "\n";
     return kExitUnreachable;
+  }
+  if (inv.cmd == "devices" || inv.cmd == "registry.list") {
+    // Paged: any fleet size, printed as it arrives.
+    auto outcome = pb::printPagedList(
+        inv, [&](const nlohmann::json& args) { return client->call(inv.cmd, args); },
+        pb::kMaxAdminPageSize, std::cout, std::cerr);
+    return outcome.exitCode;
   }
   auto response = client->call(inv.cmd, inv.args);
   if (!response) {

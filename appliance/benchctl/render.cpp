@@ -228,23 +228,16 @@ std::string remedies(const json& list) {
 std::string renderDevices(const json& list) {
   if (list.empty()) return "No devices.\n";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& d : list) {
-    rows.push_back({field(d, "id"), field(d, "serial"), field(d, "model"), stateText(d),
-                    orDash(field(d, "reason_code")), orDash(field(d, "reason"))});
-  }
-  return renderTable({"ID", "SERIAL", "MODEL", "STATE", "CODE", "REASON"}, rows) + remedies(list) +
-         "\n" + plural(list.size(), "device", "devices") + "\n";
+  for (const auto& d : list) rows.push_back(deviceListRow(d));
+  return renderTable(deviceListHeaders(), rows) + remedies(list) + "\n" +
+         plural(list.size(), "device", "devices") + "\n";
 }
 
 std::string renderRegistry(const json& list) {
   if (list.empty()) return "The register is empty.\n";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& d : list) {
-    rows.push_back({field(d, "id"), field(d, "serial"), field(d, "model"), field(d, "owner"),
-                    field(d, "tenant"),
-                    field(d, "window_from") + " .. " + field(d, "window_until")});
-  }
-  return renderTable({"ID", "SERIAL", "MODEL", "OWNER", "TENANT", "WINDOW"}, rows) + "\n" +
+  for (const auto& d : list) rows.push_back(registryListRow(d));
+  return renderTable(registryListHeaders(), rows) + "\n" +
          plural(list.size(), "device", "devices") + "\n";
 }
 
@@ -419,6 +412,35 @@ std::string sanitizeForTerminal(std::string_view text) {
     if (u < 0x20 || u == 0x7f) c = '?';
   }
   return out;
+}
+
+std::vector<std::string> deviceListHeaders() {
+  return {"ID", "SERIAL", "MODEL", "STATE", "CODE", "REASON"};
+}
+
+std::vector<std::string> deviceListRow(const json& d) {
+  return {field(d, "id"),
+          field(d, "serial"),
+          field(d, "model"),
+          stateText(d),
+          orDash(field(d, "reason_code")),
+          orDash(field(d, "reason"))};
+}
+
+std::vector<std::string> registryListHeaders() {
+  return {"ID", "SERIAL", "MODEL", "OWNER", "TENANT", "WINDOW"};
+}
+
+std::vector<std::string> registryListRow(const json& d) {
+  return {field(d, "id"),     field(d, "serial"),
+          field(d, "model"),  field(d, "owner"),
+          field(d, "tenant"), field(d, "window_from") + " .. " + field(d, "window_until")};
+}
+
+std::optional<std::pair<std::string, std::string>> deviceRemedy(const json& d) {
+  std::string code = field(d, "reason_code");
+  if (!isNonReady(d) || code.empty()) return std::nullopt;
+  return std::make_pair(code, orDash(field(d, "remediation")));
 }
 
 std::string renderTable(const std::vector<std::string>& headers,

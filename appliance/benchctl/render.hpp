@@ -5,8 +5,10 @@
 // identity is self-reported by untrusted hardware and must not smuggle escape sequences.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +22,15 @@ std::string sanitizeForTerminal(std::string_view text);
 // blanks; a header row first.
 std::string renderTable(const std::vector<std::string>& headers,
                         const std::vector<std::vector<std::string>>& rows);
+
+// The columns and rows of the paged lists (devices, registry.list), shared by renderResult and
+// PagedListPrinter (paged_list.hpp). Cells are sanitised.
+std::vector<std::string> deviceListHeaders();
+std::vector<std::string> deviceListRow(const nlohmann::json& device);
+std::vector<std::string> registryListHeaders();
+std::vector<std::string> registryListRow(const nlohmann::json& device);
+// A device that is not ready: its reason code and what to do; nullopt otherwise.
+std::optional<std::pair<std::string, std::string>> deviceRemedy(const nlohmann::json& device);
 
 // The text for a successful result of the wire command `cmd`. fileLabel names the imported file
 // as the admin typed it (registry.import), for FILE:LINE messages.

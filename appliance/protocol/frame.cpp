@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/reasons.hpp"
+#include "core/strict_json.hpp"
 
 namespace pb {
 
@@ -105,14 +106,13 @@ Result<json> parseFramePayload(std::string_view payload) {
   if (jsonNestingDepth(payload, kMaxJsonDepth) > kMaxJsonDepth) {
     return malformed("JSON nesting deeper than " + std::to_string(kMaxJsonDepth));
   }
-  json doc;
-  try {
-    doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    // allow_exceptions=false covers syntax errors; this catches anything else the library throws.
-    return malformed("payload is not valid JSON");
+  auto parsed = parseJsonRejectingDuplicateKeys(payload);
+  if (!parsed) {
+    // "not valid JSON" or a duplicate key: a repeated key could mean one value to a check and
+    // another to the code that acts on it.
+    return malformed("payload: " + parsed.error().message);
   }
-  if (doc.is_discarded()) return malformed("payload is not valid JSON");
+  json doc = std::move(parsed).value();
   if (!doc.is_object()) return malformed("payload is not a JSON object");
   auto it = doc.find("type");
   if (it == doc.end()) return malformed("message has no \"type\"");

@@ -2,6 +2,7 @@
 // The Store on SQLite. Each mutating method is one IMMEDIATE transaction that changes the data
 // and appends the audit record(s) describing the change; it returns after COMMIT, which with
 // synchronous=FULL in WAL mode means the change survives a power cut.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -221,6 +222,9 @@ class SqliteStore final : public Store {
   Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) override;
   Result<std::vector<DeviceRecord>> findDevicesByEk(const std::string& ekSha256) override;
   Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) override;
+  Result<std::vector<DeviceRecord>> listDevicesPage(std::optional<DeviceState> state,
+                                                    bool unseenOnly, const std::string& afterId,
+                                                    int limit) override;
 
   Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) override;
   Status applyTransition(const Transition& t) override;
@@ -337,6 +341,25 @@ Result<std::vector<DeviceRecord>> SqliteStore::listDevices(std::optional<DeviceS
                                                  : "FROM devices ORDER BY id"));
   if (!st) return st.error();
   if (state) st->bindAll(toString(*state));
+  return readAll<DeviceRecord>(*st, readDevice);
+}
+
+Result<std::vector<DeviceRecord>> SqliteStore::listDevicesPage(std::optional<DeviceState> state,
+                                                               bool unseenOnly,
+                                                               const std::string& afterId,
+                                                               int limit) {
+  // The primary key gives id order, so every page is one index range scan whatever its offset.
+  const char* where = state ? "FROM devices WHERE state = ? AND id > ? ORDER BY id LIMIT ?"
+                      : unseenOnly
+                          ? "FROM devices WHERE state IS NULL AND id > ? ORDER BY id LIMIT ?"
+                          : "FROM devices WHERE id > ? ORDER BY id LIMIT ?";
+  auto st = prepare(select(kDeviceColumns, where));
+  if (!st) return st.error();
+  if (state) {
+    st->bindAll(toString(*state), afterId, limit);
+  } else {
+    st->bindAll(afterId, limit);
+  }
   return readAll<DeviceRecord>(*st, readDevice);
 }
 
@@ -1142,6 +1165,22 @@ Status pragmaExpect(sqlite3* db, const char* pragma, const std::string& expected
 
 Status Store::recordCheckRun(const CheckRun& /*run*/, const std::string& /*actor*/) {
   return makeError("db", "this store does not keep check results");
+}
+
+Result<std::vector<DeviceRecord>> Store::listDevicesPage(std::optional<DeviceState> state,
+                                                         bool unseenOnly,
+                                                         const std::string& afterId, int limit) {
+  auto all = listDevices(state);
+  if (!all) return all.error();
+  std::sort(all->begin(), all->end(),
+            [](const DeviceRecord& a, const DeviceRecord& b) { return a.id < b.id; });
+  std::vector<DeviceRecord> page;
+  for (auto& d : *all) {
+    if (static_cast<int>(page.size()) >= limit) break;
+    if (d.id <= afterId || (unseenOnly && d.state.has_value())) continue;
+    page.push_back(std::move(d));
+  }
+  return page;
 }
 
 // A store that keeps no check results has none to show.

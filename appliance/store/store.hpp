@@ -186,6 +186,12 @@ class Store {
   // other device (PB-1023).
   virtual Result<std::vector<DeviceRecord>> findDevicesByEk(const std::string& ekSha256) = 0;
   virtual Result<std::vector<DeviceRecord>> listDevices(std::optional<DeviceState> state) = 0;
+  // One page of devices in id order (keyset pagination): those with id > afterId ("" for the
+  // first page), at most `limit`. state: only that state; unseenOnly: only devices never seen.
+  // Not pure: the default filters listDevices (test doubles); the SQLite store reads one page.
+  virtual Result<std::vector<DeviceRecord>> listDevicesPage(std::optional<DeviceState> state,
+                                                            bool unseenOnly,
+                                                            const std::string& afterId, int limit);
 
   // --- sessions ---
   // Inserts the session in state `discovered` (and, for a registered device, moves the device to

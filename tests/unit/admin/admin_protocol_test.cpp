@@ -62,6 +62,25 @@ TEST(AdminProtocol, RejectsNonObjectArgs) {
   expectBadRequest(R"({"cmd":"status","args":[]})", "\"args\"");
 }
 
+TEST(AdminProtocol, RejectsDuplicateKeys) {
+  // {"cmd":"status","cmd":"block"}: the role check and the handler must never see different
+  // commands, so a repeated key is refused rather than resolved.
+  expectBadRequest(R"({"cmd":"status","cmd":"block"})", "duplicate key \"cmd\"");
+  expectBadRequest(R"({"cmd":"block","args":{"id":"dev-000001","id":"dev-000002","reason":"x"}})",
+                   "duplicate key \"id\"");
+  expectBadRequest(R"({"cmd":"status","args":{},"args":{}})", "duplicate key");
+}
+
+TEST(AdminProtocol, RejectsDuplicateKeysInsideArgumentValues) {
+  expectBadRequest(R"({"cmd":"devices","args":{"state":{"a":1,"a":2}}})", "duplicate key");
+}
+
+TEST(AdminProtocol, ParseResponseRejectsDuplicateKeys) {
+  auto r = parseAdminResponse(R"({"ok":false,"ok":true,"result":1})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("duplicate key"), std::string::npos);
+}
+
 TEST(AdminProtocol, RejectsDeepNesting) {
   std::string deep =
       R"({"cmd":"status","args":{"x":)" + std::string(100, '[') + std::string(100, ']') + "}}";

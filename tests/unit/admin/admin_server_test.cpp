@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,62 +29,20 @@ namespace {
 using nlohmann::json;
 using test::FakeHandler;
 using test::FixedRole;
+using test::RawClient;
 using test::TempDir;
-
-// A bare socket for sending bytes the real client would never send.
-class RawClient {
- public:
-  explicit RawClient(const std::string& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    timeval tv{10, 0};  // a safety net against a hung test, not a readiness mechanism
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  void send(const std::string& bytes) {
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-      ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;  // the server may hang up on an oversize request mid-way
-      off += static_cast<std::size_t>(n);
-    }
-  }
-  // The next line (without newline), or nullopt at EOF / error.
-  std::optional<std::string> readLine() {
-    for (;;) {
-      if (auto nl = buf_.find('\n'); nl != std::string::npos) {
-        std::string line = buf_.substr(0, nl);
-        buf_.erase(0, nl + 1);
-        return line;
-      }
-      char tmp[4096];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return std::nullopt;
-      buf_.append(tmp, static_cast<std::size_t>(n));
-    }
-  }
-  json readResponse() {
-    auto line = readLine();
-    if (!line) return json();
-    return json::parse(*line, nullptr, false);
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buf_;
-};
 
 class AdminServerTest : public ::testing::Test {
  protected:
   void TearDown() override {
+    stopServer();
+    server_.reset();
+  }
+
+  // Stops the server and waits for its io thread: every open denial window is audited by then.
+  void stopServer() {
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
-    server_.reset();
   }
 
   std::string socketPath() const { return dir_.path() + "/admin.sock"; }
@@ -139,9 +98,11 @@ TEST_F(AdminServerTest, WriteCommandRefusedForReadOnly) {
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised);
   EXPECT_NE(r["error"].get<std::string>().find("admin role"), std::string::npos);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   auto denied = handler_.denied();
   ASSERT_EQ(denied.size(), 1u);
-  EXPECT_EQ(denied[0].cmd, "block");
+  EXPECT_EQ(denied[0].commands, (std::map<std::string, std::int64_t>{{"block", 1}}));
+  EXPECT_EQ(denied[0].count, 1);
   EXPECT_EQ(denied[0].uid, getuid());
   EXPECT_EQ(denied[0].role, Role::ReadOnly);
 }
@@ -151,6 +112,7 @@ TEST_F(AdminServerTest, WriteCommandRefusedForNone) {
   json r = call("registry.import", {{"file_name", "r.csv"}, {"content", "serial\n"}});
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised) << r.dump();
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   EXPECT_EQ(handler_.denied().size(), 1u);
 }
 
@@ -158,7 +120,9 @@ TEST_F(AdminServerTest, ReadCommandRefusedForNone) {
   startWith(Role::None);
   json r = call("status");
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised) << r.dump();
+  EXPECT_NE(r["error"].get<std::string>().find("no admin access"), std::string::npos);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   ASSERT_EQ(handler_.denied().size(), 1u);
   EXPECT_EQ(handler_.denied()[0].role, Role::None);
 }
@@ -416,6 +380,7 @@ TEST_F(AdminServerTest, RealUnauthorisedCallerGetsPb9501) {
   EXPECT_EQ(r["ok"], false);
   EXPECT_EQ(r["code"], reason::kAdminUnauthorised);
   EXPECT_TRUE(handler_.calls().empty());
+  stopServer();
   auto denied = handler_.denied();
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_EQ(denied[0].uid, 65534u);

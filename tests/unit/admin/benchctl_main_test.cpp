@@ -118,11 +118,26 @@ TEST_F(BenchctlMainTest, RefusalExitsOneWithCodeOnStderr) {
 }
 
 TEST_F(BenchctlMainTest, JsonPrintsTheRawResult) {
+  ProcessResult r = benchctl({"--socket", socket(), "--json", "device", "show", "dev-000001"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(j["echo"], "device.show") << r.out;
+  EXPECT_EQ(j["args"]["id"], "dev-000001");
+}
+
+TEST_F(BenchctlMainTest, DevicesArePagedAndJsonIsOneArray) {
+  json page = okResponse(json::array({{{"id", "dev-000001"}}, {{"id", "dev-000002"}}}));
+  page["next"] = nullptr;
+  handler_.respond("devices", page);
   ProcessResult r = benchctl({"--socket", socket(), "--json", "devices", "--state", "ready"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   json j = json::parse(r.out, nullptr, false);
-  EXPECT_EQ(j["echo"], "devices") << r.out;
-  EXPECT_EQ(j["args"]["state"], "ready");
+  ASSERT_TRUE(j.is_array()) << r.out;
+  EXPECT_EQ(j.size(), 2u);
+  auto calls = handler_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].args["state"], "ready");
+  EXPECT_EQ(calls[0].args["limit"], kMaxAdminPageSize);
 }
 
 TEST_F(BenchctlMainTest, JsonErrorKeepsTheCode) {

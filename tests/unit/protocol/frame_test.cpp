@@ -142,6 +142,31 @@ TEST(FramePayload, RejectsMalformedJson) {
   }
 }
 
+TEST(FramePayload, RejectsDuplicateKeys) {
+  // Last-wins parsing would let {"type":"hello",...,"type":"quote"} pass a check on one value and
+  // act on the other.
+  for (const char* bad :
+       {R"({"type":"hello","type":"quote"})", R"({"type":"hello","serial":"A","serial":"B"})",
+        R"({"type":"hello","identity":{"uuid":"x","uuid":"y"}})",
+        R"({"type":"hello","list":[{"k":1,"k":1}]})"}) {
+    auto r = parseFramePayload(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, reason::kMalformedFrame) << bad;
+    EXPECT_NE(r.error().message.find("duplicate key"), std::string::npos) << r.error().message;
+  }
+  // The same key in different objects is fine.
+  EXPECT_TRUE(parseFramePayload(R"({"type":"hello","a":{"type":1},"b":[{"type":2}]})").ok());
+}
+
+TEST(FrameDecoder, ADuplicateKeyFrameIsAStickyError) {
+  FrameDecoder d(1024);
+  ASSERT_TRUE(d.feed(encodeRawFrame(R"({"type":"a","type":"b"})")).ok());
+  auto r = d.next();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, reason::kMalformedFrame);
+  EXPECT_TRUE(d.failed());
+}
+
 TEST(FramePayload, RejectsNonObjects) {
   for (const char* bad : {"[]", R"(["type"])", "\"type\"", "42", "null", "true"}) {
     auto r = parseFramePayload(bad);
