@@ -218,14 +218,13 @@ nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& aft
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version)
+  SqliteStore(sqlite3* db, SecretBytes auditKey, const Clock& clock, int version)
       : db_(db),
         cache_(std::make_unique<sql::StatementCache>(db)),
         key_(std::move(auditKey)),
         clock_(clock),
         version_(version) {}
   ~SqliteStore() override {
-    secureZero(key_.data(), key_.size());
     cache_.reset();  // finalize cached statements before the connection closes
     sqlite3_close_v2(db_);
   }
@@ -262,6 +261,7 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditRecord>> auditForDevice(const std::string& deviceId, int count) override;
   Result<std::int64_t> auditCount() override;
   Result<AuditVerifyReport> verifyAudit() override;
+  Result<AuditVerifyReport> verifyAuditHead() override;
 
   Status recordCheckRun(const CheckRun& run, const std::string& actor) override;
   Result<std::optional<CheckRun>> checkRunForSession(const std::string& sessionId) override;
@@ -278,7 +278,7 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   std::unique_ptr<sql::StatementCache> cache_;
-  Bytes key_;
+  SecretBytes key_;  // cleansed when the store closes
   const Clock& clock_;
   int version_;
   std::string policyHash_;
@@ -431,6 +431,20 @@ Result<AuditVerifyReport> SqliteStore::verifyAudit() {
   return report;
 }
 
+Result<AuditVerifyReport> SqliteStore::verifyAuditHead() {
+  auto st = prepare(select(kAuditColumns, "FROM audit ORDER BY seq DESC LIMIT 2"));
+  if (!st) return st.error();
+  std::vector<AuditRecord> newest;  // newest first
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    newest.push_back(readAudit(*st));
+  }
+  if (newest.empty()) return AuditVerifyReport{true, 0, 0, "", ""};
+  return pb::verifyAuditHead(newest.size() > 1 ? &newest[1] : nullptr, newest[0], key_);
+}
+
 // ---------------- writes ----------------
 
 Result<std::string> SqliteStore::nextDeviceId() {
@@ -459,7 +473,7 @@ Status SqliteStore::appendAuditInTx(AuditRecord r, std::int64_t now) {
   r.seq = havePrevious ? previous.seq + 1 : 1;
   r.time = now;
   r.policyHash = policyHash_;
-  sealAuditRecord(r, havePrevious ? &previous : nullptr, key_);
+  if (auto s = sealAuditRecord(r, havePrevious ? &previous : nullptr, key_); !s) return s;
   auto ins = prepare(std::string("INSERT INTO audit (") + kAuditColumns +
                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return ins.error();
@@ -1050,8 +1064,13 @@ Result<std::optional<CheckRun>> Store::latestCheckRunForDevice(const std::string
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes auditKey,
                                            const Clock& clock) {
+  return open(dbPath, SecretBytes(std::move(auditKey)), clock);
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, SecretBytes auditKey,
+                                           const Clock& clock) {
+  // auditKey cleanses itself on every return below.
   if (auditKey.size() < kMinAuditKeyBytes) {
-    secureZero(auditKey.data(), auditKey.size());
     return makeError("db", "the audit key must be at least 16 bytes");
   }
   if (auto s = prepareDbFile(dbPath); !s) return s.error();
@@ -1062,10 +1081,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes audi
                            nullptr);
   // Owns the handle until the store takes it.
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
-  auto fail = [&](const Error& e) {
-    secureZero(auditKey.data(), auditKey.size());
-    return e.withContext("open " + dbPath);
-  };
+  auto fail = [&](const Error& e) { return e.withContext("open " + dbPath); };
   if (rc != SQLITE_OK) return fail(sql::dbError(raw, "sqlite3_open"));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);

@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/device_state.hpp"
 #include "core/result.hpp"
+#include "core/secret_bytes.hpp"
 #include "registry/registry_row.hpp"
 
 namespace pb {
@@ -147,6 +148,10 @@ class Store {
 
   // Opens or creates the database, applies pending migrations (each in a transaction, recorded in
   // schema_version) and refuses a database newer than this build knows.
+  // The audit key is held as SecretBytes for the store's life and cleansed when it closes.
+  static Result<std::unique_ptr<Store>> open(const std::string& dbPath, SecretBytes auditKey,
+                                             const Clock& clock);
+  // For tests and tools holding the key as plain Bytes: takes the buffer over (no copy).
   static Result<std::unique_ptr<Store>> open(const std::string& dbPath, Bytes auditKey,
                                              const Clock& clock);
 
@@ -206,6 +211,9 @@ class Store {
                                                           int count) = 0;  // oldest first
   virtual Result<std::int64_t> auditCount() = 0;
   virtual Result<AuditVerifyReport> verifyAudit() = 0;
+  // O(1): only the newest record (hash, MAC) and its link to the one before (audit_chain.hpp
+  // verifyAuditHead). ok with records = 0 for an empty log. benchd runs it at every start.
+  virtual Result<AuditVerifyReport> verifyAuditHead() = 0;
 };
 
 }  // namespace pb
