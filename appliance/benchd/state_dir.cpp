@@ -129,19 +129,19 @@ Result<StartKind> classifyState(const StateFiles& f) {
 Status checkStoreAtStart(Store& store, StartKind kind) {
   auto head = store.verifyAuditHead();
   if (!head) return head.error().withContext("checking the audit log");
+  if (!head->ok) {
+    return makeError("state_inconsistent",
+                     "the newest audit record (seq " + std::to_string(head->firstBadSeq) +
+                         ") does not verify: " + head->problem +
+                         ". The audit log was tampered with, or keys/audit.key is not the key it "
+                         "was written with. Restore the key or the database from a backup, or "
+                         "start with --reinitialise (the old files are kept for inspection).");
+  }
   if (kind == StartKind::Existing && head->records == 0) {
     return makeError("state_inconsistent",
                      "inventory.db holds no audit records although its keys exist: the database "
                      "was replaced by a fresh one. " +
                          std::string(kWayOut));
-  }
-  if (!head->ok) {
-    return makeError("state_inconsistent",
-                     "the newest audit record (seq " + std::to_string(head->firstBadSeq) +
-                         ") does not verify: " + head->problem +
-                         ". The audit log was tampered with or the audit key was replaced; run "
-                         "`benchctl audit verify` on a copy, and restore keys/audit.key or the "
-                         "database from a backup, or start with --reinitialise.");
   }
   return {};
 }

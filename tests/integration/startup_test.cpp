@@ -91,7 +91,7 @@ TEST_F(Startup, SecondBenchdOnAStateDirInUseChangesNothing) {
   ASSERT_TRUE(first.start()) << first.process()->err();
   writeFile(dir_.file("reg.csv"),
             "serial,smbios_uuid,model,owner,owner_email,tenant,window_from,window_until\n" +
-                std::string(kSerial) + "," + kUuid + ",M,Alice,a@example.org,lab,2020-01-01," +
+                std::string(kSerial) + "," + kUuid + ",M,Alice,a@example.org,default,2020-01-01," +
                 "2099-01-01\n");
   ASSERT_EQ(first.benchctl({"registry", "import", dir_.file("reg.csv")}).exitCode, 0);
 
@@ -99,12 +99,14 @@ TEST_F(Startup, SecondBenchdOnAStateDirInUseChangesNothing) {
   ASSERT_TRUE(agent.connected());
   agent.writeFrame(helloJson(kSerial, kUuid));
   bool inChecks = false;
+  std::string seen;
   for (int i = 0; i < 4 && !inChecks; ++i) {
     auto frame = agent.readFrame();
-    ASSERT_TRUE(frame.has_value());
+    ASSERT_TRUE(frame.has_value()) << seen << first.process()->err();
+    seen += frame->dump() + "\n";
     inChecks = frame->value("type", "") == "facts_request";
   }
-  ASSERT_TRUE(inChecks);
+  ASSERT_TRUE(inChecks) << seen;
 
   auto statusBefore = first.benchctlJson({"status"});
   ASSERT_EQ(statusBefore.value("sessions_open_in_inventory", -1), 1) << statusBefore.dump();
