@@ -8,11 +8,24 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/bytes.hpp"
 #include "core/reasons.hpp"
 #include "net/tls_client.hpp"
 #include "protocol/messages.hpp"
 
 namespace pb {
+
+namespace {
+// Overwrites every string in `j` in place (OPENSSL_cleanse) before it is freed.
+void wipeJsonStrings(nlohmann::json& j) {
+  if (j.is_string()) {
+    auto& text = j.get_ref<std::string&>();
+    secureZero(text.data(), text.size());
+  } else if (j.is_structured()) {
+    for (auto& item : j) wipeJsonStrings(item);
+  }
+}
+}  // namespace
 
 nlohmann::json AgentOutcome::toJson() const {
   return {{"exit_code", exitCode},
@@ -177,7 +190,11 @@ boost::asio::awaitable<bool> AgentSession::attempt(AgentOutcome& out) {
         co_await t.close();
         co_return true;
       }
-      if (!(co_await t.writeFrame(*reply, io)).ok()) {
+      const bool sent = (co_await t.writeFrame(*reply, io)).ok();
+      // A reply can carry a secret (attest_activated's recovered credential): cleanse its
+      // strings now that it is sent rather than leave them to the allocator.
+      wipeJsonStrings(*reply);
+      if (!sent) {
         out.exitCode = agent_exit::kUnreachable;
         out.message = "connection lost while answering " + type;
         co_await t.close();

@@ -6,6 +6,7 @@
 
 #include "core/files.hpp"
 #include "core/reasons.hpp"
+#include "core/secret_bytes.hpp"
 
 namespace pb {
 
@@ -180,9 +181,13 @@ Result<json> AttestResponder::challenge(const json& frame) {
   const auto t0 = tpmTime();
   auto activated = tpm_->activateCredential(*blob, *secret);
   if (!activated.ok()) return tpmFailure(activated.error());
-  json reply = {
-      {"type", "attest_activated"}, {"secret", toHex(*activated)}, {"tpm_ms", ms(tpmTime() - t0)}};
-  secureZero(activated->data(), activated->size());
+  // The recovered secret lives in a SecretBytes and its hex is moved (not copied) into the reply;
+  // AgentSession cleanses the reply's strings once it is sent (wipeJsonStrings).
+  const SecretBytes recovered(std::move(*activated));
+  SecretBytes hex = toHexSecret(recovered);
+  json reply = {{"type", "attest_activated"},
+                {"secret", std::string(hex.text())},
+                {"tpm_ms", ms(tpmTime() - t0)}};
   step_ = Step::Activated;
   return reply;
 }

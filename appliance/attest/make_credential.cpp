@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 
 #include "attest/kdf.hpp"
+#include "core/secret_bytes.hpp"
 
 namespace pb::attest {
 
@@ -91,7 +92,7 @@ Bytes bnParam(EVP_PKEY* key, const char* name, std::size_t len) {
 }
 
 // ECC: ephemeral ECDH on the EK curve, seed = KDFe(nameAlg, Z, "IDENTITY", Qe.x, Qek.x).
-Result<Bytes> eccSecret(EVP_PKEY* ek, const TpmPublic& ekPub, Bytes& seed) {
+Result<Bytes> eccSecret(EVP_PKEY* ek, const TpmPublic& ekPub, SecretBytes& seed) {
   const char* group = ekPub.curve == ecc::kNistP256   ? "prime256v1"
                       : ekPub.curve == ecc::kNistP384 ? "secp384r1"
                       : ekPub.curve == ecc::kNistP521 ? "secp521r1"
@@ -107,17 +108,20 @@ Result<Bytes> eccSecret(EVP_PKEY* ek, const TpmPublic& ekPub, Bytes& seed) {
       EVP_PKEY_derive(ctx.get(), nullptr, &zLen) != 1) {
     return makeError("crypto", "ECDH with the EK failed");
   }
-  Bytes z(zLen);
-  if (EVP_PKEY_derive(ctx.get(), z.data(), &zLen) != 1) return makeError("crypto", "ECDH failed");
-  z.resize(zLen);
-  z = padLeft(z, len);
+  // OpenSSL's ECDH output is the x coordinate padded to the field size, which is exactly what
+  // KDFe takes; derived straight into a SecretBytes so no other buffer holds Z.
+  if (zLen != len) return makeError("crypto", "unexpected ECDH secret length");
+  SecretBytes z(len);
+  if (EVP_PKEY_derive(ctx.get(), z.data(), &zLen) != 1 || zLen != len) {
+    return makeError("crypto", "ECDH failed");
+  }
   Bytes ex = bnParam(eph.get(), OSSL_PKEY_PARAM_EC_PUB_X, len);
   Bytes ey = bnParam(eph.get(), OSSL_PKEY_PARAM_EC_PUB_Y, len);
   if (ex.empty() || ey.empty()) return makeError("crypto", "cannot read the ephemeral point");
   std::size_t bits = digestSize(ekPub.nameAlg) * 8;
-  seed = kdfe(ekPub.nameAlg, z, kIdentityLabel, ex, padLeft(ekPub.eccX, len),
-              static_cast<std::uint32_t>(bits));
-  secureZero(z.data(), z.size());
+  seed = SecretBytes(kdfe(ekPub.nameAlg, z.bytes(), kIdentityLabel, ex, padLeft(ekPub.eccX, len),
+                          static_cast<std::uint32_t>(bits)));
+  if (seed.size() != bits / 8) return makeError("crypto", "KDFe failed");
   Bytes point;
   putTpm2b(point, ex);
   putTpm2b(point, ey);
@@ -155,19 +159,23 @@ Result<Credential> makeCredential(const TpmPublic& ek, const Bytes& objectName,
   auto key = toEvpKey(ek);
   if (!key) return key.error().withContext("EK");
 
-  Bytes seed;
+  // Every secret below is a SecretBytes: each early return cleanses what exists so far.
+  SecretBytes seed;
   Result<Bytes> secret = makeError("key", "unsupported EK type");
   if (ek.type == alg::kRsa) {
-    seed = randomBytes(dsize);
-    secret = rsaSecret(key->get(), ek.nameAlg, seed);
+    seed = SecretBytes::random(dsize);
+    secret = rsaSecret(key->get(), ek.nameAlg, seed.bytes());
   } else if (ek.type == alg::kEcc) {
     secret = eccSecret(key->get(), ek, seed);
   }
   if (!secret) return secret.error();
 
-  Bytes symKey = kdfa(ek.nameAlg, seed, "STORAGE", objectName, {}, ek.symKeyBits);
-  Bytes plain;
-  putTpm2b(plain, credential);  // the size prefix is inside the ciphertext
+  SecretBytes symKey(kdfa(ek.nameAlg, seed.bytes(), "STORAGE", objectName, {}, ek.symKeyBits));
+  if (symKey.size() != ek.symKeyBits / 8u) return makeError("crypto", "KDFa failed");
+  Bytes plainBuf;
+  plainBuf.reserve(credential.size() + 2);  // no reallocation may leave a copy behind
+  putTpm2b(plainBuf, credential);           // the size prefix is inside the ciphertext
+  const SecretBytes plain(std::move(plainBuf));
   Bytes encIdentity(plain.size());
   const EVP_CIPHER* cipher = ek.symKeyBits == 128   ? EVP_aes_128_cfb128()
                              : ek.symKeyBits == 192 ? EVP_aes_192_cfb128()
@@ -182,11 +190,12 @@ Result<Credential> makeCredential(const TpmPublic& ek, const Bytes& objectName,
       EVP_EncryptFinal_ex(cctx.get(), encIdentity.data() + outl, &finl) != 1) {
     return makeError("crypto", "AES-CFB failed");
   }
-  secureZero(symKey.data(), symKey.size());
+  symKey.clear();
 
-  Bytes hmacKey =
-      kdfa(ek.nameAlg, seed, "INTEGRITY", {}, {}, static_cast<std::uint32_t>(dsize * 8));
-  secureZero(seed.data(), seed.size());
+  SecretBytes hmacKey(
+      kdfa(ek.nameAlg, seed.bytes(), "INTEGRITY", {}, {}, static_cast<std::uint32_t>(dsize * 8)));
+  seed.clear();
+  if (hmacKey.size() != dsize) return makeError("crypto", "KDFa failed");
   Bytes macInput = encIdentity;
   macInput.insert(macInput.end(), objectName.begin(), objectName.end());
   Bytes mac(EVP_MAX_MD_SIZE);
@@ -196,7 +205,7 @@ Result<Credential> makeCredential(const TpmPublic& ek, const Bytes& objectName,
     return makeError("crypto", "HMAC failed");
   }
   mac.resize(macLen);
-  secureZero(hmacKey.data(), hmacKey.size());
+  hmacKey.clear();
 
   Bytes body;
   putTpm2b(body, mac);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -50,7 +51,7 @@ json warningsJson(const Policy& p) {
 
 // Creates `path` with `mode`, refusing to replace an existing file: overwriting a signing key by
 // accident would lock the admin out of every bench that trusts the old one.
-Status writeNewFile(const std::string& path, const std::string& data, mode_t mode) {
+Status writeNewFile(const std::string& path, std::string_view data, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) return makeError("io", "cannot create " + path + ": " + std::strerror(errno));
   std::size_t done = 0;
@@ -107,7 +108,10 @@ ToolOutput keygen(const Invocation& inv) {
   if (!pair) return failed(pair.error().message);
   const std::string priv = inv.outPath + "/signing-key.pem";
   const std::string pub = inv.outPath + "/signing-key.pub.pem";
-  if (auto st = writeNewFile(priv, pair->privatePem, 0600); !st) return failed(st.error().message);
+  // pair->privatePem is a SecretBytes: cleansed when `pair` goes out of scope, on every path.
+  if (auto st = writeNewFile(priv, pair->privatePem.text(), 0600); !st) {
+    return failed(st.error().message);
+  }
   if (auto st = writeNewFile(pub, pair->publicPem, 0644); !st) return failed(st.error().message);
   if (inv.json) {
     return ToolOutput{

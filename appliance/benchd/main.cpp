@@ -15,7 +15,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <getopt.h>
 #include <unistd.h>
@@ -26,10 +25,12 @@
 #include "benchd/bench_kiosk.hpp"
 #include "benchd/policy_manager.hpp"
 #include "benchd/readiness.hpp"
+#include "benchd/state_dir.hpp"
 #include "checks/checks_stage.hpp"
 #include "checks/hello_recorder.hpp"
 #include "config/bench_config.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "core/reasons.hpp"
 #include "keys/appliance_keys.hpp"
 #include "net/hello_listener.hpp"
@@ -57,6 +58,10 @@ Options:
                       signature), then exit
   --ready-fd N        when ready, write one JSON line (ports, socket, pin) to file descriptor N
                       and close it (for supervisors and tests; systemd gets sd_notify READY=1)
+  --reinitialise      start an empty inventory deliberately: move inventory.db (with -wal/-shm)
+                      and keys/audit.key, keys/token.key into <state_dir>/old-<UTC time>/
+                      (nothing is deleted; the agent TLS identity is kept), then start fresh and
+                      audit benchd.reinitialised. Use it once, from a shell, never in the unit
   --log-level LEVEL   debug, info, warn or error (overrides bench.yaml)
   -h, --help          this text
   --version           print the version
@@ -64,7 +69,18 @@ Options:
 Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the policy file (same checks as at
 start; an invalid policy is refused and the active one stays).
 
-Exit status: 0 clean shutdown, 1 runtime failure, 2 invalid configuration or usage.
+Start-up refuses, changing nothing, when:
+  - another benchd holds <state_dir>/benchd.lock (exit 3);
+  - the database and the keys disagree (exit 4): inventory.db missing or zero-length next to keys
+    from an earlier start; keys/audit.key or keys/token.key missing next to a database; a
+    database with no audit records next to existing keys;
+  - the newest audit record does not verify (exit 4): edited, forged, not linked to the record
+    before it, or MACed with another key. The message names its seq. (Only the newest record
+    is checked at start; `benchctl audit verify` checks the whole chain.)
+  Restore the files from a backup, or use --reinitialise.
+
+Exit status: 0 clean shutdown, 1 runtime failure, 2 invalid configuration or usage,
+3 state directory in use by another benchd, 4 state directory inconsistent (see above).
 )";
 
 std::optional<pb::LogLevel> parseLevel(const std::string& s) {
@@ -80,6 +96,7 @@ std::optional<pb::LogLevel> parseLevel(const std::string& s) {
 int main(int argc, char** argv) {
   std::string configPath, levelOverride;
   bool checkOnly = false;
+  bool reinitialise = false;
   int readyFd = -1;
   static const option kLong[] = {{"config", required_argument, nullptr, 'c'},
                                  {"check-config", no_argument, nullptr, 'k'},
@@ -87,6 +104,7 @@ int main(int argc, char** argv) {
                                  {"log-level", required_argument, nullptr, 'l'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {"version", no_argument, nullptr, 'V'},
+                                 {"reinitialise", no_argument, nullptr, 'R'},  // see kUsage
                                  {nullptr, 0, nullptr, 0}};
   int c = 0;
   while ((c = getopt_long(argc, argv, "c:h", kLong, nullptr)) != -1) {
@@ -97,8 +115,18 @@ int main(int argc, char** argv) {
       case 'k':
         checkOnly = true;
         break;
-      case 'r':
-        readyFd = std::atoi(optarg);
+      case 'r': {
+        // fds 0-2 are stdin/out/err: writing the ready line there and closing it is never meant.
+        auto fd = pb::parseIntegerOption<int>("--ready-fd", optarg, 3, 1 << 20);
+        if (!fd.ok()) {
+          std::cerr << "benchd: " << fd.error().message << "\n";
+          return 2;
+        }
+        readyFd = *fd;
+        break;
+      }
+      case 'R':
+        reinitialise = true;
         break;
       case 'l':
         levelOverride = optarg;
@@ -159,15 +187,52 @@ int main(int argc, char** argv) {
   }
   pb::Logger log(stderr, *level);
 
-  auto keys = pb::ensureApplianceKeys(config->stateDir, config->tlsCert, config->tlsKey, log);
+  // The state directory is locked before anything in it is opened, created or written: a second
+  // benchd on a directory in use stops here having changed nothing. Held until exit.
+  auto stateLock = pb::StateDirLock::acquire(config->stateDir);
+  if (!stateLock.ok()) {
+    log.error("benchd.state_dir_locked", {{"error", stateLock.error().message}});
+    return stateLock.error().code == "state_dir_in_use" ? pb::kExitStateDirInUse : 1;
+  }
+  std::optional<pb::MovedAside> movedAside;
+  pb::StartKind startKind = pb::StartKind::Fresh;
+  if (reinitialise) {
+    auto moved = pb::moveStateAside(config->stateDir, clock.nowUnix());
+    if (!moved.ok()) {
+      log.error("benchd.reinitialise_failed", {{"error", moved.error().message}});
+      return 1;
+    }
+    log.warn("benchd.reinitialised", {{"moved_to", moved->dir}, {"files", moved->files}});
+    movedAside = std::move(*moved);
+  } else {
+    auto kind = pb::classifyState(pb::inspectStateDir(config->stateDir));
+    if (!kind.ok()) {
+      log.error("benchd.state_inconsistent", {{"error", kind.error().message}});
+      return pb::kExitStateInconsistent;
+    }
+    startKind = *kind;
+  }
+
+  auto keys = pb::ensureApplianceKeys(config->stateDir, config->tlsCert, config->tlsKey, log,
+                                      startKind == pb::StartKind::Existing
+                                          ? pb::SecretKeys::MustExist
+                                          : pb::SecretKeys::CreateIfMissing);
   if (!keys.ok()) {
     log.error("benchd.keys_failed", {{"error", keys.error().message}});
     return 1;
   }
-  auto store = pb::Store::open(config->stateDir + "/inventory.db", keys->auditKey, clock);
+  // The worker's read-only connection gets its own copy: each store cleanses the key it holds.
+  pb::SecretBytes readerAuditKey(keys->auditKey.data(), keys->auditKey.size());
+  // The store holds the audit key from here on (and cleanses it when it closes).
+  auto store =
+      pb::Store::open(config->stateDir + "/inventory.db", std::move(keys->auditKey), clock);
   if (!store.ok()) {
     log.error("benchd.store_failed", {{"error", store.error().message}});
     return 1;
+  }
+  if (auto st = pb::checkStoreAtStart(**store, startKind); !st.ok()) {
+    log.error("benchd.state_inconsistent", {{"error", st.error().message}});
+    return st.error().code == "state_inconsistent" ? pb::kExitStateInconsistent : 1;
   }
   auto snapshot = activePolicy->snapshot;
   (*store)->setPolicyHash(snapshot->hash);
@@ -181,6 +246,16 @@ int main(int argc, char** argv) {
   if (!failed.ok()) {
     log.error("benchd.recovery_failed", {{"error", failed.error().message}});
     return 1;
+  }
+  if (movedAside) {
+    pb::AuditRecord r;
+    r.actor = "benchd";
+    r.action = "benchd.reinitialised";
+    r.details = {{"moved_to", movedAside->dir}, {"files", movedAside->files}};
+    if (auto st = (*store)->appendAudit(r); !st.ok()) {
+      log.error("benchd.audit_failed", {{"error", st.error().message}});
+      return 1;
+    }
   }
   pb::AuditRecord started;
   started.actor = "benchd";
@@ -212,7 +287,8 @@ int main(int argc, char** argv) {
   // result is posted back to `io`, so no coroutine resumes on the worker. Declared after `io`:
   // it is joined before the io_context goes away.
   auto readOnlyStore =
-      pb::Store::openReadOnly(config->stateDir + "/inventory.db", keys->auditKey, clock);
+      pb::Store::openReadOnly(config->stateDir + "/inventory.db", std::move(readerAuditKey),
+                              clock);
   if (!readOnlyStore.ok()) {
     log.error("benchd.store_failed", {{"error", readOnlyStore.error().message}});
     return 1;

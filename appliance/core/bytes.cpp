@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/bytes.hpp"
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
@@ -51,15 +52,27 @@ Bytes toBytes(std::string_view s) {
 
 Bytes sha256(const std::uint8_t* data, std::size_t size) {
   Bytes out(SHA256_DIGEST_LENGTH);
-  SHA256(data, size, out.data());
+  if (SHA256(data, size, out.data()) == nullptr) {
+    (void)std::fputs("fatal: SHA-256 failed (the crypto library is unusable)\n", stderr);
+    std::abort();
+  }
   return out;
 }
 
-Bytes hmacSha256(const Bytes& key, std::string_view data) {
+Result<Bytes> hmacSha256(std::span<const std::uint8_t> key, std::string_view data) {
+  // An empty key would still "work" (OpenSSL substitutes a dummy): a MAC anyone can compute.
+  if (key.empty()) return makeError("crypto", "HMAC-SHA-256 with an empty key");
+  if (key.size() > static_cast<std::size_t>(INT_MAX)) {
+    return makeError("crypto", "HMAC-SHA-256 key too long");
+  }
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+           &len) == nullptr ||
+      len != SHA256_DIGEST_LENGTH) {
+    return makeError("crypto", "HMAC-SHA-256 failed");
+  }
   out.resize(len);
   return out;
 }

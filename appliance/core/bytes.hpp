@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/result.hpp"
 
 namespace pb {
 
@@ -21,6 +24,8 @@ std::optional<Bytes> fromHex(std::string_view hex);
 
 Bytes toBytes(std::string_view s);
 
+// SHA-256 of public data. Aborts if OpenSSL cannot compute it (like randomBytes): a digest that is
+// silently empty would become an identity or a chain link, and no caller can do better than stop.
 Bytes sha256(const std::uint8_t* data, std::size_t size);
 inline Bytes sha256(std::string_view s) {
   return sha256(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
@@ -29,7 +34,9 @@ inline Bytes sha256(const Bytes& b) {
   return sha256(b.data(), b.size());
 }
 
-Bytes hmacSha256(const Bytes& key, std::string_view data);
+// HMAC-SHA-256. An error (never an empty MAC) when the key is empty or OpenSSL fails: the caller
+// must not seal or accept anything with a MAC it could not compute (fail closed).
+Result<Bytes> hmacSha256(std::span<const std::uint8_t> key, std::string_view data);
 
 // Constant-time comparison for secrets, MACs and pins: the time taken depends on the length only.
 bool constantTimeEqual(const Bytes& a, const Bytes& b);

@@ -2,10 +2,10 @@
 #include "keys/appliance_keys.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/files.hpp"
 #include "net/tls_identity.hpp"
@@ -14,56 +14,50 @@ namespace pb {
 
 namespace {
 
+constexpr std::size_t kKeyBytes = 32;
+constexpr std::size_t kMaxKeyFileBytes = 256;
+
+// lstat: a dangling symbolic link "exists" too (and is refused when read), so it is never
+// mistaken for a missing key and replaced.
 bool exists(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
-Status checkPrivate(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
-    return makeError("insecure_key", path + " is readable by group or others (mode " + mode +
-                                         "); fix with chmod 600 and restart");
-  }
-  return {};
-}
-
-// Loads a 32-byte secret stored as hex, creating it on first start.
-Result<Bytes> ensureSecret(const std::string& path, bool& generated) {
+// Loads a 32-byte secret stored as hex, creating it on first start when allowed.
+Result<SecretBytes> ensureSecret(const std::string& path, SecretKeys secrets, bool& generated) {
   if (!exists(path)) {
-    Bytes key = randomBytes(32);
-    std::string hex = toHex(key);
-    Status st = writeFileAtomic(path, hex + "\n", 0600);
-    secureZero(hex.data(), hex.size());
-    if (!st.ok()) return st.error();
+    if (secrets == SecretKeys::MustExist) {
+      return makeError("missing_key", path + " is missing but the inventory already exists");
+    }
+    SecretBytes key = SecretBytes::random(kKeyBytes);
+    SecretBytes hex = toHexSecret(key);
+    if (Status st = writeFileAtomic(path, hex, 0600); !st.ok()) return st.error();
     generated = true;
     return key;
   }
-  if (Status st = checkPrivate(path); !st.ok()) return st.error();
-  Result<std::string> text = readFileBounded(path, 256);
+  Result<SecretBytes> text = readPrivateFile(path, kMaxKeyFileBytes, ::geteuid());
   if (!text.ok()) return text.error();
-  std::string s = *text;
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  std::optional<Bytes> key = fromHex(s);
-  secureZero(s.data(), s.size());
-  if (!key || key->size() != 32) {
+  std::size_t len = text->size();
+  while (len > 0 && (text->data()[len - 1] == '\n' || text->data()[len - 1] == '\r')) --len;
+  SecretBytes key;
+  if (!fromHexSecret(text->text().substr(0, len), key) || key.size() != kKeyBytes) {
     return makeError("bad_key", path + " does not hold a 32-byte hex key");
   }
-  return *key;
+  return key;
 }
 
 }  // namespace
 
 Result<ApplianceKeys> ensureApplianceKeys(const std::string& stateDir, std::string tlsCert,
-                                          std::string tlsKey, Logger& log) {
+                                          std::string tlsKey, Logger& log, SecretKeys secrets) {
   const std::string dir = stateDir + "/keys";
   if (Status st = makeDirs(dir, 0700); !st.ok()) return st.error();
-  ::chmod(dir.c_str(), 0700);
+  // makeDirs leaves an existing directory's mode alone: tighten it, and stop if that fails (the
+  // keys' own modes are checked below, but a group-listable key directory is not wanted either).
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    return makeError("io", "cannot chmod 700 " + dir + ": " + std::strerror(errno));
+  }
 
   ApplianceKeys k;
   k.tlsCertPath = tlsCert.empty() ? dir + "/agent-tls.crt" : std::move(tlsCert);
@@ -81,7 +75,8 @@ Result<ApplianceKeys> ensureApplianceKeys(const std::string& stateDir, std::stri
     return makeError("bad_key", "only one of " + k.tlsKeyPath + " and " + k.tlsCertPath +
                                     " exists; restore the other or remove both to regenerate");
   }
-  if (Status st = checkPrivate(k.tlsKeyPath); !st.ok()) return st.error();
+  // OpenSSL loads the TLS key by path later; the same checks (not a link, owner, mode) apply.
+  if (Status st = checkPrivateFile(k.tlsKeyPath, ::geteuid()); !st.ok()) return st.error();
 
   Result<std::string> pin = spkiPinForCertFile(k.tlsCertPath);
   if (!pin.ok()) return pin.error().withContext("reading " + k.tlsCertPath);
@@ -91,9 +86,9 @@ Result<ApplianceKeys> ensureApplianceKeys(const std::string& stateDir, std::stri
     return st.error();
 
   bool gen = false;
-  Result<Bytes> audit = ensureSecret(dir + "/audit.key", gen);
+  Result<SecretBytes> audit = ensureSecret(dir + "/audit.key", secrets, gen);
   if (!audit.ok()) return audit.error();
-  Result<Bytes> token = ensureSecret(dir + "/token.key", gen);
+  Result<SecretBytes> token = ensureSecret(dir + "/token.key", secrets, gen);
   if (!token.ok()) return token.error();
   if (gen) log.info("keys.generated", {{"what", "audit and token keys"}, {"dir", dir}});
   k.auditKey = std::move(*audit);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "core/parse_number.hpp"
 #include "sim/boot_events.hpp"
 #include "sim/fleet.hpp"
 #include "sim/sim_runner.hpp"
@@ -83,9 +84,15 @@ int main(int argc, char** argv) {
       case 'o':
         only.insert(optarg);
         break;
-      case 't':
-        opt.timeoutMs = std::atoi(optarg);
+      case 't': {
+        auto ms = pb::parseIntegerOption<int>("--timeout-ms", optarg, 1, 3'600'000);
+        if (!ms.ok()) {
+          std::cerr << "provbench-sim: " << ms.error().message << "\n";
+          return 2;
+        }
+        opt.timeoutMs = *ms;
         break;
+      }
       case 'j':
         json = true;
         break;

@@ -16,6 +16,7 @@
 
 #include "core/bytes.hpp"
 #include "core/files.hpp"
+#include "core/parse_number.hpp"
 #include "sim/amt_sim_device.hpp"
 #include "sim/fault_player.hpp"
 
@@ -111,9 +112,9 @@ bool splitAppliance(const std::string& s, std::string& host, std::uint16_t& port
   auto colon = s.rfind(':');
   if (colon == std::string::npos) return false;
   host = s.substr(0, colon);
-  int p = std::atoi(s.c_str() + colon + 1);
-  if (p <= 0 || p > 65535) return false;
-  port = static_cast<std::uint16_t>(p);
+  auto p = parseInteger<std::uint16_t>(std::string_view(s).substr(colon + 1), 1, 65535);
+  if (!p) return false;
+  port = *p;
   return true;
 }
 

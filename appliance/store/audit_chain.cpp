@@ -50,23 +50,69 @@ std::string computeAuditHash(const AuditRecord& r) {
   return toHex(sha256(orGenesis(r.prevHash) + canonicalAuditFields(r)));
 }
 
-std::string computeAuditMac(const Bytes& key, const std::string& hash) {
-  return toHex(hmacSha256(key, hash));
+Result<std::string> computeAuditMac(std::span<const std::uint8_t> key, const std::string& hash) {
+  auto mac = hmacSha256(key, hash);
+  if (!mac) return mac.error().withContext("audit MAC");
+  return toHex(*mac);
 }
 
-std::string computeVerifiedHeadMac(const Bytes& key, std::int64_t seq, const std::string& hash,
-                                   std::int64_t verifiedAt) {
+Result<std::string> computeVerifiedHeadMac(std::span<const std::uint8_t> key, std::int64_t seq,
+                                           const std::string& hash, std::int64_t verifiedAt) {
   std::string msg = "pb-audit-verified-v1\n";
   appendField(msg, "seq", std::to_string(seq));
   appendField(msg, "hash", hash);
   appendField(msg, "verified_at", std::to_string(verifiedAt));
-  return toHex(hmacSha256(key, msg));
+  auto mac = hmacSha256(key, msg);
+  if (!mac) return mac.error().withContext("verified-head MAC");
+  return toHex(*mac);
 }
 
-void sealAuditRecord(AuditRecord& r, const AuditRecord* previous, const Bytes& key) {
+Status sealAuditRecord(AuditRecord& r, const AuditRecord* previous,
+                       std::span<const std::uint8_t> key) {
   r.prevHash = previous ? previous->hash : std::string(kAuditGenesisHash);
   r.hash = computeAuditHash(r);
-  r.mac = computeAuditMac(key, r.hash);
+  auto mac = computeAuditMac(key, r.hash);
+  if (!mac) return mac.error();
+  r.mac = std::move(*mac);
+  return {};
+}
+
+AuditVerifyReport verifyAuditHead(const AuditRecord* previous, const AuditRecord& last,
+                                  std::span<const std::uint8_t> key) {
+  AuditVerifyReport report{false, 0, last.seq, "", last.hash};
+  const std::string n = std::to_string(last.seq);
+  if (previous == nullptr ? last.seq != 1 : previous->seq + 1 != last.seq) {
+    report.problem = "record " + n + " does not follow record " +
+                     (previous ? std::to_string(previous->seq) : std::string("0")) +
+                     " (records before it were deleted)";
+    return report;
+  }
+  const std::string& expectedPrev = previous ? previous->hash : orGenesis("");
+  if (orGenesis(last.prevHash) != expectedPrev) {
+    report.problem = "record " + n + " does not link to record " + std::to_string(last.seq - 1) +
+                     " (records were reordered, or the record before it was replaced)";
+    return report;
+  }
+  if (computeAuditHash(last) != last.hash) {
+    report.problem = "record " + n + " was edited (its contents do not match its hash)";
+    return report;
+  }
+  auto storedMac = fromHex(last.mac);
+  auto mac = hmacSha256(key, last.hash);
+  if (!mac) {
+    report.problem = "record " + n + ": " + mac.error().message;
+    return report;
+  }
+  if (!storedMac || !constantTimeEqual(*storedMac, *mac)) {
+    report.problem = "record " + n +
+                     " has an invalid MAC (forged or inserted without the audit key, or the key "
+                     "is wrong)";
+    return report;
+  }
+  report.ok = true;
+  report.records = 1;
+  report.firstBadSeq = 0;
+  return report;
 }
 
 bool AuditChainVerifier::add(const AuditRecord& r) {
@@ -94,7 +140,12 @@ bool AuditChainVerifier::add(const AuditRecord& r) {
     return false;
   }
   auto storedMac = fromHex(r.mac);
-  if (!storedMac || !constantTimeEqual(*storedMac, hmacSha256(key_, r.hash))) {
+  auto mac = hmacSha256(key_, r.hash);
+  if (!mac) {
+    fail(n, "record " + std::to_string(n) + ": " + mac.error().message);
+    return false;
+  }
+  if (!storedMac || !constantTimeEqual(*storedMac, *mac)) {
     fail(n, "record " + std::to_string(n) +
                 " has an invalid MAC (forged or inserted without the audit key, or the key is "
                 "wrong)");
@@ -118,7 +169,8 @@ AuditVerifyReport AuditChainVerifier::report() const {
   return report_;
 }
 
-AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records, const Bytes& key) {
+AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records,
+                                   std::span<const std::uint8_t> key) {
   AuditChainVerifier verifier(key);
   for (const auto& r : records) {
     if (!verifier.add(r)) break;

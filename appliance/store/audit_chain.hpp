@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,21 +37,30 @@ std::string canonicalAuditDetails(const nlohmann::json& details);
 std::string canonicalAuditFields(const AuditRecord& r);
 // Hex SHA-256 over r.prevHash ("" counts as the genesis hash) and canonicalAuditFields(r).
 std::string computeAuditHash(const AuditRecord& r);
-// Hex HMAC-SHA-256(key, hash).
-std::string computeAuditMac(const Bytes& key, const std::string& hash);
+// Hex HMAC-SHA-256(key, hash); an error when the MAC cannot be computed (never an empty MAC).
+Result<std::string> computeAuditMac(std::span<const std::uint8_t> key, const std::string& hash);
 
 // Fills prevHash (from `previous`, nullptr for the first record), hash and mac. seq and the
-// content fields must be set already.
-void sealAuditRecord(AuditRecord& r, const AuditRecord* previous, const Bytes& key);
+// content fields must be set already. An error means the record must not be written.
+[[nodiscard]] Status sealAuditRecord(AuditRecord& r, const AuditRecord* previous,
+                                     std::span<const std::uint8_t> key);
+
+// The O(1) check benchd makes at start: the newest record `last` is intact (its hash matches its
+// contents, its MAC matches the key) and links to `previous` (its seq is one more and its
+// prevHash is previous's hash; previous is nullptr only when last is record 1). It does not judge
+// anything older: that is the full verification's job. `records` is 1 when ok.
+AuditVerifyReport verifyAuditHead(const AuditRecord* previous, const AuditRecord& last,
+                                  std::span<const std::uint8_t> key);
 
 // Checks records one at a time, in seq order, so a long log need not be held in memory. Stops at
 // the first bad record; later records are not judged (they may be fine, but the chain is broken).
 class AuditChainVerifier {
  public:
-  explicit AuditChainVerifier(const Bytes& key) : key_(key) {}
+  // Keeps a view of `key`: the key must outlive the verifier.
+  explicit AuditChainVerifier(std::span<const std::uint8_t> key) : key_(key) {}
   // Resumes after a record known to be intact: the next record must be `nextSeq` and link to
   // `prevHash` (an incremental verification starting after the verified head).
-  AuditChainVerifier(const Bytes& key, std::int64_t nextSeq, std::string prevHash)
+  AuditChainVerifier(std::span<const std::uint8_t> key, std::int64_t nextSeq, std::string prevHash)
       : key_(key), expectedSeq_(nextSeq), prevHash_(std::move(prevHash)) {
     report_.headSeq = nextSeq - 1;
     if (nextSeq > 1) report_.headHash = prevHash_;
@@ -64,7 +74,7 @@ class AuditChainVerifier {
  private:
   void fail(std::int64_t seq, std::string problem);
 
-  const Bytes& key_;
+  std::span<const std::uint8_t> key_;
   AuditVerifyReport report_{true, 0, 0, "", ""};
   std::int64_t expectedSeq_ = 1;
   std::string prevHash_ = kAuditGenesisHash;
@@ -73,9 +83,10 @@ class AuditChainVerifier {
 // Hex HMAC-SHA-256(key, "pb-audit-verified-v1" ‖ seq ‖ hash ‖ verifiedAt): the MAC of the
 // verified-head marker. Domain-separated from record MACs (those are over a bare 64-hex hash), so
 // a record's MAC can never pass for a marker's.
-std::string computeVerifiedHeadMac(const Bytes& key, std::int64_t seq, const std::string& hash,
-                                   std::int64_t verifiedAt);
+Result<std::string> computeVerifiedHeadMac(std::span<const std::uint8_t> key, std::int64_t seq,
+                                           const std::string& hash, std::int64_t verifiedAt);
 
-AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records, const Bytes& key);
+AuditVerifyReport verifyAuditChain(const std::vector<AuditRecord>& records,
+                                   std::span<const std::uint8_t> key);
 
 }  // namespace pb

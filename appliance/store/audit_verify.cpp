@@ -31,9 +31,11 @@ Result<std::optional<VerifiedHead>> loadHead(sql::StatementCache& cache) {
       VerifiedHead{st->int64(0), st->text(1), st->int64(2), st->text(3)});
 }
 
-bool headMacValid(const VerifiedHead& h, const Bytes& key) {
+bool headMacValid(const VerifiedHead& h, std::span<const std::uint8_t> key) {
   auto stored = fromHex(h.mac);
-  auto expected = fromHex(computeVerifiedHeadMac(key, h.seq, h.hash, h.verifiedAt));
+  auto mac = computeVerifiedHeadMac(key, h.seq, h.hash, h.verifiedAt);
+  if (!mac) return false;  // no MAC could be computed: the head is not trusted
+  auto expected = fromHex(*mac);
   return stored && expected && constantTimeEqual(*stored, *expected);
 }
 
@@ -48,7 +50,7 @@ AuditVerifyReport failed(std::int64_t seq, std::string problem) {
 
 // Checks the verified head and, when it holds, returns the verifier to resume from; a report
 // when it does not.
-Result<std::optional<AuditVerifyReport>> checkHead(sql::StatementCache& cache, const Bytes& key,
+Result<std::optional<AuditVerifyReport>> checkHead(sql::StatementCache& cache, std::span<const std::uint8_t> key,
                                                    const VerifiedHead& head) {
   const std::string n = std::to_string(head.seq);
   if (head.seq < 1 || !headMacValid(head, key)) {
@@ -109,7 +111,7 @@ AuditRecord readAuditRow(const sql::Statement& st) {
 }
 
 Result<AuditVerifyReport> verifyStoredAudit(sqlite3* db, sql::StatementCache& cache,
-                                            const Bytes& key, bool incremental) {
+                                            std::span<const std::uint8_t> key, bool incremental) {
   auto tx = sql::Transaction::beginRead(db);
   if (!tx) return tx.error();
   std::int64_t nextSeq = 1;
@@ -158,7 +160,7 @@ Result<AuditVerifyReport> verifyStoredAudit(sqlite3* db, sql::StatementCache& ca
   return report;
 }
 
-Status writeVerifiedHead(sqlite3* db, sql::StatementCache& cache, const Bytes& key,
+Status writeVerifiedHead(sqlite3* db, sql::StatementCache& cache, std::span<const std::uint8_t> key,
                          std::int64_t seq, const std::string& hash, std::int64_t now) {
   if (seq < 1) return {};  // an empty log: nothing to remember
   auto tx = sql::Transaction::begin(db);
@@ -172,7 +174,9 @@ Status writeVerifiedHead(sqlite3* db, sql::StatementCache& cache, const Bytes& k
         "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
         "verified_at = excluded.verified_at, mac = excluded.mac");
     if (!st) return st.error();
-    st->bindAll(seq, hash, now, computeVerifiedHeadMac(key, seq, hash, now));
+    auto mac = computeVerifiedHeadMac(key, seq, hash, now);
+    if (!mac) return mac.error();
+    st->bindAll(seq, hash, now, *mac);
     if (auto s = st->run(); !s) return s.error().withContext("verified head");
   }
   return tx->commit();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include <sqlite3.h>
@@ -37,11 +38,11 @@ AuditRecord readAuditRow(const sql::Statement& st);
 // One read transaction (a consistent snapshot while the writer keeps appending). `incremental`:
 // start after the verified head when there is one (see above).
 Result<AuditVerifyReport> verifyStoredAudit(sqlite3* db, sql::StatementCache& cache,
-                                            const Bytes& key, bool incremental);
+                                            std::span<const std::uint8_t> key, bool incremental);
 
 // Moves the verified head forward to (seq, hash); a head already at or past seq is left alone,
 // unless its MAC does not verify (then it is replaced). One IMMEDIATE transaction.
-Status writeVerifiedHead(sqlite3* db, sql::StatementCache& cache, const Bytes& key,
+Status writeVerifiedHead(sqlite3* db, sql::StatementCache& cache, std::span<const std::uint8_t> key,
                          std::int64_t seq, const std::string& hash, std::int64_t now);
 
 }  // namespace pb

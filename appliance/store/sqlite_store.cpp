@@ -196,7 +196,7 @@ nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& aft
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, Bytes auditKey, const Clock& clock, int version, bool readOnly = false)
+  SqliteStore(sqlite3* db, SecretBytes auditKey, const Clock& clock, int version, bool readOnly = false)
       : db_(db),
         cache_(std::make_unique<sql::StatementCache>(db)),
         key_(std::move(auditKey)),
@@ -204,7 +204,6 @@ class SqliteStore final : public Store {
         version_(version),
         readOnly_(readOnly) {}
   ~SqliteStore() override {
-    secureZero(key_.data(), key_.size());
     cache_.reset();  // finalize cached statements before the connection closes
     sqlite3_close_v2(db_);
   }
@@ -250,6 +249,7 @@ class SqliteStore final : public Store {
   Result<DeviceCounts> deviceCounts() override;
   Result<std::int64_t> openSessionCount() override;
   void interrupt() override { sqlite3_interrupt(db_); }  // thread-safe by SQLite's contract
+  Result<AuditVerifyReport> verifyAuditHead() override;
 
   Status recordCheckRun(const CheckRun& run, const std::string& actor) override;
   Result<std::optional<CheckRun>> checkRunForSession(const std::string& sessionId) override;
@@ -273,7 +273,7 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   std::unique_ptr<sql::StatementCache> cache_;
-  Bytes key_;
+  SecretBytes key_;  // cleansed when the store closes
   const Clock& clock_;
   int version_;
   bool readOnly_;
@@ -476,6 +476,20 @@ Result<std::int64_t> SqliteStore::openSessionCount() {
   return st->int64(0);
 }
 
+Result<AuditVerifyReport> SqliteStore::verifyAuditHead() {
+  auto st = prepare(select(kAuditColumns, "FROM audit ORDER BY seq DESC LIMIT 2"));
+  if (!st) return st.error();
+  std::vector<AuditRecord> newest;  // newest first
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    newest.push_back(readAudit(*st));
+  }
+  if (newest.empty()) return AuditVerifyReport{true, 0, 0, "", ""};
+  return pb::verifyAuditHead(newest.size() > 1 ? &newest[1] : nullptr, newest[0], key_);
+}
+
 // ---------------- writes ----------------
 
 Result<std::string> SqliteStore::nextDeviceId() {
@@ -504,7 +518,7 @@ Status SqliteStore::appendAuditInTx(AuditRecord r, std::int64_t now) {
   r.seq = havePrevious ? previous.seq + 1 : 1;
   r.time = now;
   r.policyHash = policyHash_;
-  sealAuditRecord(r, havePrevious ? &previous : nullptr, key_);
+  if (auto s = sealAuditRecord(r, havePrevious ? &previous : nullptr, key_); !s) return s;
   auto ins = prepare(std::string("INSERT INTO audit (") + kAuditColumns +
                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return ins.error();
@@ -1218,7 +1232,7 @@ Result<std::int64_t> Store::openSessionCount() {
   return static_cast<std::int64_t>(open->size());
 }
 
-Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, Bytes auditKey,
+Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, SecretBytes auditKey,
                                                    const Clock& clock) {
   auto fail = [&](const Error& e) {
     secureZero(auditKey.data(), auditKey.size());
@@ -1254,14 +1268,25 @@ Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, By
                                     std::to_string(latestSchemaVersion())));
   }
   auto store =
-      std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, v, /*readOnly=*/true);
+      std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, v,
+                                    /*readOnly=*/true);
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, Bytes auditKey,
+                                                   const Clock& clock) {
+  return openReadOnly(dbPath, SecretBytes(std::move(auditKey)), clock);
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes auditKey,
                                            const Clock& clock) {
+  return open(dbPath, SecretBytes(std::move(auditKey)), clock);
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, SecretBytes auditKey,
+                                           const Clock& clock) {
+  // auditKey cleanses itself on every return below.
   if (auditKey.size() < kMinAuditKeyBytes) {
-    secureZero(auditKey.data(), auditKey.size());
     return makeError("db", "the audit key must be at least 16 bytes");
   }
   if (auto s = prepareDbFile(dbPath); !s) return s.error();
@@ -1272,10 +1297,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dbPath, Bytes audi
                            nullptr);
   // Owns the handle until the store takes it.
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
-  auto fail = [&](const Error& e) {
-    secureZero(auditKey.data(), auditKey.size());
-    return e.withContext("open " + dbPath);
-  };
+  auto fail = [&](const Error& e) { return e.withContext("open " + dbPath); };
   if (rc != SQLITE_OK) return fail(sql::dbError(raw, "sqlite3_open"));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);

@@ -25,6 +25,7 @@
 #include "core/clock.hpp"
 #include "core/device_state.hpp"
 #include "core/result.hpp"
+#include "core/secret_bytes.hpp"
 #include "registry/registry_row.hpp"
 
 namespace pb {
@@ -160,11 +161,18 @@ class Store {
 
   // Opens or creates the database, applies pending migrations (each in a transaction, recorded in
   // schema_version) and refuses a database newer than this build knows.
+  // The audit key is held as SecretBytes for the store's life and cleansed when it closes.
+  static Result<std::unique_ptr<Store>> open(const std::string& dbPath, SecretBytes auditKey,
+                                             const Clock& clock);
+  // For tests and tools holding the key as plain Bytes: takes the buffer over (no copy).
   static Result<std::unique_ptr<Store>> open(const std::string& dbPath, Bytes auditKey,
                                              const Clock& clock);
   // A second, read-only connection to a database `open` has already created and migrated (WAL
   // lets it read while the main connection writes). For heavy reads on a worker thread
   // (store/store_worker.hpp): every mutating call fails. Refuses a schema other than this build's.
+  static Result<std::unique_ptr<Store>> openReadOnly(const std::string& dbPath,
+                                                     SecretBytes auditKey,
+                                                     const Clock& clock);
   static Result<std::unique_ptr<Store>> openReadOnly(const std::string& dbPath, Bytes auditKey,
                                                      const Clock& clock);
 
@@ -264,6 +272,9 @@ class Store {
   // Asks a call running on another thread to stop early (sqlite3_interrupt); it then fails with
   // a "db" error. The only method that may be called from a thread other than the owner's.
   virtual void interrupt() {}
+  // O(1): only the newest record (hash, MAC) and its link to the one before (audit_chain.hpp
+  // verifyAuditHead). ok with records = 0 for an empty log. benchd runs it at every start.
+  virtual Result<AuditVerifyReport> verifyAuditHead() = 0;
 };
 
 }  // namespace pb

@@ -133,7 +133,13 @@ Result<SigningKeyPair> generateSigningKey() {
       PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return sigError("cannot write the private key");
   }
-  pair.privatePem = bioText(priv.get());
+  {
+    // Copied once, straight from the BIO (which cleanses its own buffer when freed).
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(priv.get(), &data);
+    if (len <= 0) return sigError("cannot write the private key");
+    pair.privatePem = SecretBytes(data, static_cast<std::size_t>(len));
+  }
   auto pub = publicPemOf(key.get());
   if (!pub) return pub.error();
   pair.publicPem = std::move(*pub);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/secret_bytes.hpp"
 #include "policy/policy.hpp"
 
 namespace pb {
@@ -24,7 +25,7 @@ inline constexpr std::size_t kMaxSignatureFileBytes = 4096;
 inline constexpr std::size_t kMaxKeyFileBytes = 16 * 1024;
 
 struct SigningKeyPair {
-  std::string privatePem;  // secret: write with mode 0600, never log
+  SecretBytes privatePem;  // PKCS#8 PEM text; secret: write with mode 0600, never log
   std::string publicPem;
   std::string fingerprint;
 };

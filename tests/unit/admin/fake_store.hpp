@@ -221,6 +221,10 @@ class FakeStore : public Store {
     if (failWith) return *failWith;
     return static_cast<std::int64_t>(audit_.size());
   }
+  Result<AuditVerifyReport> verifyAuditHead() override {
+    if (failWith) return *failWith;
+    return AuditVerifyReport{true, audit_.empty() ? 0 : 1, 0, "", audit_.empty() ? "" : "00"};
+  }
   Result<AuditVerifyReport> verifyAudit() override {
     if (failWith) return *failWith;
     AuditVerifyReport r;

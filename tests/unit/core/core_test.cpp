@@ -23,8 +23,16 @@ TEST(Crypto, Sha256KnownAnswer) {
 }
 
 TEST(Crypto, HmacSha256Rfc4231Case2) {
-  EXPECT_EQ(toHex(hmacSha256(toBytes("Jefe"), "what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  auto mac = hmacSha256(toBytes("Jefe"), "what do ya want for nothing?");
+  ASSERT_TRUE(mac.ok()) << mac.error().message;
+  EXPECT_EQ(toHex(*mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// The failure path: an error, never an empty or dummy-key MAC that a caller could seal.
+TEST(Crypto, HmacSha256WithoutAKeyIsAnError) {
+  auto mac = hmacSha256(Bytes{}, "data");
+  ASSERT_FALSE(mac.ok());
+  EXPECT_EQ(mac.error().code, "crypto");
 }
 
 TEST(Crypto, ConstantTimeEqual) {

@@ -15,8 +15,8 @@ class Signing : public ::testing::Test {
     auto a = generateSigningKey();
     auto b = generateSigningKey();
     ASSERT_TRUE(a.ok() && b.ok());
-    alice_ = *a;
-    mallory_ = *b;
+    alice_ = std::move(*a);
+    mallory_ = std::move(*b);
     auto signer = parseTrustedSigner(alice_.publicPem, "alice.pem");
     ASSERT_TRUE(signer.ok()) << signer.error().message;
     trust_.signers = {*signer};
@@ -26,23 +26,23 @@ class Signing : public ::testing::Test {
 };
 
 TEST_F(Signing, KeysAreEd25519Pem) {
-  EXPECT_EQ(alice_.privatePem.rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+  EXPECT_EQ(alice_.privatePem.text().rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
   EXPECT_EQ(alice_.publicPem.rfind("-----BEGIN PUBLIC KEY-----", 0), 0u);
   EXPECT_EQ(alice_.fingerprint.size(), 64u);
   EXPECT_NE(alice_.fingerprint, mallory_.fingerprint);
   EXPECT_EQ(trust_.signers[0].fingerprint, alice_.fingerprint);
-  EXPECT_EQ(*privateKeyFingerprint(alice_.privatePem), alice_.fingerprint);
+  EXPECT_EQ(*privateKeyFingerprint(alice_.privatePem.text()), alice_.fingerprint);
 }
 
 TEST_F(Signing, SignatureIsOneBase64Line) {
-  auto sig = signPolicyBytes(kPolicy, alice_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, alice_.privatePem.text());
   ASSERT_TRUE(sig.ok());
   EXPECT_EQ(sig->size(), 89u);
   EXPECT_EQ(sig->back(), '\n');
 }
 
 TEST_F(Signing, GoodSignatureIsAccepted) {
-  auto sig = signPolicyBytes(kPolicy, alice_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, alice_.privatePem.text());
   auto r = acceptPolicy(kPolicy, "p.yaml", *sig, trust_);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->signer, alice_.fingerprint);
@@ -66,7 +66,7 @@ TEST_F(Signing, MissingSignatureIsRefusedUnlessDevelopmentMode) {
 
 TEST_F(Signing, WrongKeyIsRefusedEvenInDevelopmentMode) {
   trust_.allowUnsigned = true;
-  auto sig = signPolicyBytes(kPolicy, mallory_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, mallory_.privatePem.text());
   auto r = acceptPolicy(kPolicy, "p.yaml", *sig, trust_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "signature");
@@ -74,7 +74,7 @@ TEST_F(Signing, WrongKeyIsRefusedEvenInDevelopmentMode) {
 }
 
 TEST_F(Signing, TamperedFileIsRefused) {
-  auto sig = signPolicyBytes(kPolicy, alice_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, alice_.privatePem.text());
   // A change that means the same policy still breaks the signature: it covers the bytes.
   auto r = acceptPolicy(kPolicy + "# comment\n", "p.yaml", *sig, trust_);
   ASSERT_FALSE(r.ok());
@@ -82,7 +82,7 @@ TEST_F(Signing, TamperedFileIsRefused) {
 }
 
 TEST_F(Signing, TamperedSignatureIsRefused) {
-  auto sig = signPolicyBytes(kPolicy, alice_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, alice_.privatePem.text());
   std::string bad = *sig;
   bad[10] = bad[10] == 'A' ? 'B' : 'A';
   auto r = acceptPolicy(kPolicy, "p.yaml", bad, trust_);
@@ -106,7 +106,7 @@ TEST_F(Signing, InvalidPolicyReportsPolicyErrorsFirst) {
 }
 
 TEST_F(Signing, NoTrustedSignersMeansNothingVerifies) {
-  auto sig = signPolicyBytes(kPolicy, alice_.privatePem);
+  auto sig = signPolicyBytes(kPolicy, alice_.privatePem.text());
   auto r = acceptPolicy(kPolicy, "p.yaml", *sig, PolicyTrust{});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("no trusted policy signers"), std::string::npos);
@@ -114,7 +114,7 @@ TEST_F(Signing, NoTrustedSignersMeansNothingVerifies) {
 
 TEST_F(Signing, KeyParsingRejectsOtherKeys) {
   EXPECT_FALSE(parseTrustedSigner("garbage", "x.pem").ok());
-  EXPECT_FALSE(parseTrustedSigner(alice_.privatePem, "x.pem").ok());
+  EXPECT_FALSE(parseTrustedSigner(alice_.privatePem.text(), "x.pem").ok());
   // An RSA public key is not an Ed25519 key.
   const std::string rsa =
       "-----BEGIN PUBLIC KEY-----\n"

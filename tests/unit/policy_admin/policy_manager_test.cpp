@@ -58,7 +58,7 @@ class PolicyManagerTest : public ::testing::Test {
     ASSERT_TRUE(imported.ok()) << imported.error().code << " " << imported.error().message;
     auto keys = generateSigningKey();
     ASSERT_TRUE(keys.ok());
-    keys_ = *keys;
+    keys_ = std::move(*keys);
     options_.trust.signers = {*parseTrustedSigner(keys_.publicPem, "admin.pem")};
     options_.policyFile = dir_ + "/policy.yaml";
     options_.signatureFile = dir_ + "/policy.yaml.sig";
@@ -78,11 +78,11 @@ class PolicyManagerTest : public ::testing::Test {
 
   void writeSigned(const std::string& text) {
     std::ofstream(options_.policyFile) << text;
-    std::ofstream(options_.signatureFile) << *signPolicyBytes(text, keys_.privatePem);
+    std::ofstream(options_.signatureFile) << *signPolicyBytes(text, keys_.privatePem.text());
   }
   json loadArgs(const std::string& text, bool dryRun, bool sign = true) {
     json a{{"file_name", "policy.yaml"}, {"content", text}, {"dry_run", dryRun}};
-    if (sign) a["signature"] = *signPolicyBytes(text, keys_.privatePem);
+    if (sign) a["signature"] = *signPolicyBytes(text, keys_.privatePem.text());
     return a;
   }
   std::vector<std::string> auditActions() {
@@ -251,7 +251,7 @@ TEST_F(PolicyManagerTest, SignatureMissingWrongKeyTamperedAreRefused) {
 
   auto other = generateSigningKey();
   json wrongKey = loadArgs(kAcmeStricter, false, false);
-  wrongKey["signature"] = *signPolicyBytes(kAcmeStricter, other->privatePem);
+  wrongKey["signature"] = *signPolicyBytes(kAcmeStricter, other->privatePem.text());
   EXPECT_EQ(manager_->load(wrongKey, "uid:0")["code"], std::string(reason::kPolicySignature));
 
   json tampered = loadArgs(kAcmeStricter, false);

@@ -23,7 +23,7 @@ std::vector<AuditRecord> makeChain(int n, const Bytes& key = kKey) {
     r.deviceId = "dev-000001";
     r.reason = "PB-100" + std::to_string(i % 10);
     r.details = {{"i", i}, {"text", "caf\xC3\xA9"}};
-    sealAuditRecord(r, out.empty() ? nullptr : &out.back(), key);
+    EXPECT_TRUE(sealAuditRecord(r, out.empty() ? nullptr : &out.back(), key).ok());
     out.push_back(std::move(r));
   }
   return out;
@@ -56,7 +56,7 @@ TEST(AuditChain, FirstRecordChainsFromGenesis) {
   EXPECT_EQ(chain[0].prevHash, kAuditGenesisHash);
   EXPECT_EQ(chain[1].prevHash, chain[0].hash);
   EXPECT_EQ(chain[0].hash.size(), 64u);
-  EXPECT_EQ(chain[0].mac, computeAuditMac(kKey, chain[0].hash));
+  EXPECT_EQ(chain[0].mac, *computeAuditMac(kKey, chain[0].hash));
   AuditRecord emptyPrev = chain[0];
   emptyPrev.prevHash.clear();  // "" means genesis
   EXPECT_EQ(computeAuditHash(emptyPrev), chain[0].hash);
@@ -98,7 +98,9 @@ TEST(AuditChain, DetectsARecordSealedWithAnotherKey) {
   auto chain = makeChain(4);
   // A forger who recomputes hashes from record 3 on, without the key.
   const Bytes wrong(32, 0x01);
-  for (std::size_t i = 2; i < chain.size(); ++i) sealAuditRecord(chain[i], &chain[i - 1], wrong);
+  for (std::size_t i = 2; i < chain.size(); ++i) {
+    ASSERT_TRUE(sealAuditRecord(chain[i], &chain[i - 1], wrong).ok());
+  }
   auto report = verifyAuditChain(chain, kKey);
   EXPECT_EQ(report.firstBadSeq, 3);
   EXPECT_NE(report.problem.find("invalid MAC"), std::string::npos) << report.problem;
@@ -129,6 +131,60 @@ TEST(AuditChain, TailTruncationIsNotDetectableFromTheChainAlone) {
   auto report = verifyAuditChain(chain, kKey);
   EXPECT_TRUE(report.ok);
   EXPECT_NE(report.headHash, head);
+}
+
+// Sealing fails closed: a record whose MAC cannot be computed (here: no key) is not sealed with an
+// empty MAC, and the verifiers report the record instead of accepting it.
+TEST(AuditChain, SealingWithoutAKeyFailsInsteadOfWritingAnEmptyMac) {
+  AuditRecord r;
+  r.seq = 1;
+  r.action = "test.step";
+  Status st = sealAuditRecord(r, nullptr, Bytes{});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "crypto");
+  EXPECT_TRUE(r.mac.empty());
+  auto chain = makeChain(2);
+  auto report = verifyAuditChain(chain, Bytes{});
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.firstBadSeq, 1);
+  EXPECT_FALSE(verifyAuditHead(&chain[0], chain[1], Bytes{}).ok);
+}
+
+TEST(AuditHead, AcceptsTheNewestRecordAndItsLink) {
+  auto chain = makeChain(3);
+  auto head = verifyAuditHead(&chain[1], chain[2], kKey);
+  EXPECT_TRUE(head.ok) << head.problem;
+  EXPECT_EQ(head.records, 1);
+  EXPECT_EQ(head.headHash, chain[2].hash);
+  EXPECT_TRUE(verifyAuditHead(nullptr, chain[0], kKey).ok);
+}
+
+TEST(AuditHead, NamesTheSeqOfAnEditedForgedOrUnlinkedHead) {
+  auto chain = makeChain(3);
+  AuditRecord edited = chain[2];
+  edited.reason = "PB-0000";
+  auto r = verifyAuditHead(&chain[1], edited, kKey);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.firstBadSeq, 3);
+  EXPECT_NE(r.problem.find("record 3 was edited"), std::string::npos) << r.problem;
+
+  AuditRecord resealed = chain[2];
+  ASSERT_TRUE(sealAuditRecord(resealed, &chain[1], Bytes(32, 0x01)).ok());
+  r = verifyAuditHead(&chain[1], resealed, kKey);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("invalid MAC"), std::string::npos) << r.problem;
+
+  r = verifyAuditHead(&chain[0], chain[2], kKey);  // record 2 deleted
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("does not follow record 1"), std::string::npos) << r.problem;
+  EXPECT_FALSE(verifyAuditHead(nullptr, chain[2], kKey).ok);  // not record 1
+
+  AuditRecord other = chain[0];
+  other.hash = std::string(64, 'a');
+  other.seq = 2;
+  r = verifyAuditHead(&other, chain[2], kKey);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("does not link to record 2"), std::string::npos) << r.problem;
 }
 
 }  // namespace

@@ -812,7 +812,7 @@ TEST_F(StoreTest, AuditVerifiesOnAFreshChain) {
   EXPECT_EQ(report.headHash, (*tail)[0].hash);
   EXPECT_EQ((*tail)[0].seq, 6);
   EXPECT_EQ((*tail)[0].policyHash, "ph-7");
-  EXPECT_EQ((*tail)[0].mac, computeAuditMac(kKey, (*tail)[0].hash));
+  EXPECT_EQ((*tail)[0].mac, *computeAuditMac(kKey, (*tail)[0].hash));
 }
 
 TEST_F(StoreTest, AppendAuditFillsSequenceTimeAndPolicy) {
@@ -891,7 +891,7 @@ TEST_F(StoreTest, AuditDetectsAnInsertedForgedRecord) {
   forged.action = "approval.grant";
   forged.deviceId = "dev-000001";
   forged.details = {{"approval_id", 99}};
-  sealAuditRecord(forged, &second, Bytes(32, 0x13));
+  ASSERT_TRUE(sealAuditRecord(forged, &second, Bytes(32, 0x13)).ok());
   tamper(std::string(kDropGuards) +
          "UPDATE audit SET seq = seq + 1000 WHERE seq >= 3;"
          "UPDATE audit SET seq = seq - 999 WHERE seq >= 1000;"
