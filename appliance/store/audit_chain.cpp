@@ -79,7 +79,7 @@ Status sealAuditRecord(AuditRecord& r, const AuditRecord* previous,
 
 AuditVerifyReport verifyAuditHead(const AuditRecord* previous, const AuditRecord& last,
                                   std::span<const std::uint8_t> key) {
-  AuditVerifyReport report{false, 0, last.seq, "", last.hash};
+  AuditVerifyReport report{false, 0, last.seq, "", last.hash, last.seq};
   const std::string n = std::to_string(last.seq);
   if (previous == nullptr ? last.seq != 1 : previous->seq + 1 != last.seq) {
     report.problem = "record " + n + " does not follow record " +

@@ -484,7 +484,7 @@ Result<AuditVerifyReport> SqliteStore::verifyAuditHead() {
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) break;
-    newest.push_back(readAudit(*st));
+    newest.push_back(readAuditRow(*st));
   }
   if (newest.empty()) return AuditVerifyReport{true, 0, 0, "", ""};
   return pb::verifyAuditHead(newest.size() > 1 ? &newest[1] : nullptr, newest[0], key_);

@@ -84,7 +84,7 @@ void bulkAppend(const std::string& dbPath, long count) {
     r.after = "identified";
     r.policyHash = std::string(64, 'c');
     r.details = {{"source", "192.0.2.10:4431"}, {"slot", "slot-3"}};
-    pb::sealAuditRecord(r, havePrevious ? &previous : nullptr, kKey);
+    check(pb::sealAuditRecord(r, havePrevious ? &previous : nullptr, kKey).ok(), "seal record");
     sqlite3_bind_int64(ins, 1, r.seq);
     sqlite3_bind_int64(ins, 2, r.time);
     text(3, r.actor);
