@@ -287,8 +287,7 @@ int main(int argc, char** argv) {
   // result is posted back to `io`, so no coroutine resumes on the worker. Declared after `io`:
   // it is joined before the io_context goes away.
   auto readOnlyStore =
-      pb::Store::openReadOnly(config->stateDir + "/inventory.db", std::move(readerAuditKey),
-                              clock);
+      pb::Store::openReadOnly(config->stateDir + "/inventory.db", std::move(readerAuditKey), clock);
   if (!readOnlyStore.ok()) {
     log.error("benchd.store_failed", {{"error", readOnlyStore.error().message}});
     return 1;

@@ -35,8 +35,9 @@ Result<std::uint32_t> parseFrameLength(const std::uint8_t (&hdr)[kFrameHeaderByt
                                        std::uint32_t maxFrame);
 
 // Parses one payload. Errors (all reason::kMalformedFrame): not JSON or not UTF-8, nesting deeper
-// than kMaxJsonDepth, an object naming a key twice (core/strict_json.hpp), not an object, "type" missing / not a string / empty / longer than
-// kMaxMessageTypeLength / containing characters outside [A-Za-z0-9_.-]. Never throws on input.
+// than kMaxJsonDepth, an object naming a key twice (core/strict_json.hpp), not an object, "type"
+// missing / not a string / empty / longer than kMaxMessageTypeLength / containing characters
+// outside [A-Za-z0-9_.-]. Never throws on input.
 Result<nlohmann::json> parseFramePayload(std::string_view payload);
 
 // Depth of the deepest container in `text`, counting brackets outside strings; stops counting

@@ -50,7 +50,8 @@ AuditVerifyReport failed(std::int64_t seq, std::string problem) {
 
 // Checks the verified head and, when it holds, returns the verifier to resume from; a report
 // when it does not.
-Result<std::optional<AuditVerifyReport>> checkHead(sql::StatementCache& cache, std::span<const std::uint8_t> key,
+Result<std::optional<AuditVerifyReport>> checkHead(sql::StatementCache& cache,
+                                                   std::span<const std::uint8_t> key,
                                                    const VerifiedHead& head) {
   const std::string n = std::to_string(head.seq);
   if (head.seq < 1 || !headMacValid(head, key)) {

@@ -196,7 +196,8 @@ nlohmann::json registryChanges(const RegistryRow& before, const RegistryRow& aft
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, SecretBytes auditKey, const Clock& clock, int version, bool readOnly = false)
+  SqliteStore(sqlite3* db, SecretBytes auditKey, const Clock& clock, int version,
+              bool readOnly = false)
       : db_(db),
         cache_(std::make_unique<sql::StatementCache>(db)),
         key_(std::move(auditKey)),
@@ -1267,9 +1268,8 @@ Result<std::unique_ptr<Store>> Store::openReadOnly(const std::string& dbPath, Se
     return fail(makeError("db", "schema version " + std::to_string(v) + ", this build expects " +
                                     std::to_string(latestSchemaVersion())));
   }
-  auto store =
-      std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, v,
-                                    /*readOnly=*/true);
+  auto store = std::make_unique<SqliteStore>(db.release(), std::move(auditKey), clock, v,
+                                             /*readOnly=*/true);
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -171,8 +171,7 @@ class Store {
   // lets it read while the main connection writes). For heavy reads on a worker thread
   // (store/store_worker.hpp): every mutating call fails. Refuses a schema other than this build's.
   static Result<std::unique_ptr<Store>> openReadOnly(const std::string& dbPath,
-                                                     SecretBytes auditKey,
-                                                     const Clock& clock);
+                                                     SecretBytes auditKey, const Clock& clock);
   static Result<std::unique_ptr<Store>> openReadOnly(const std::string& dbPath, Bytes auditKey,
                                                      const Clock& clock);
 

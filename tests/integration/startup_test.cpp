@@ -110,7 +110,7 @@ TEST_F(Startup, SecondBenchdOnAStateDirInUseChangesNothing) {
 
   auto statusBefore = first.benchctlJson({"status"});
   ASSERT_EQ(statusBefore.value("sessions_open_in_inventory", -1), 1) << statusBefore.dump();
-  auto verifyBefore = first.benchctlJson({"audit", "verify"});
+  auto verifyBefore = first.benchctlJson({"audit", "verify", "--full"});
   ASSERT_TRUE(verifyBefore.value("ok", false)) << verifyBefore.dump();
   auto tailBefore = first.benchctlJson({"audit", "tail", "-n", "5"});
 
@@ -127,7 +127,7 @@ TEST_F(Startup, SecondBenchdOnAStateDirInUseChangesNothing) {
   auto statusAfter = first.benchctlJson({"status"});
   EXPECT_EQ(statusAfter.value("sessions_open_in_inventory", -1), 1) << statusAfter.dump();
   EXPECT_EQ(statusAfter.value("sessions_open", -1), 1) << statusAfter.dump();
-  auto verifyAfter = first.benchctlJson({"audit", "verify"});
+  auto verifyAfter = first.benchctlJson({"audit", "verify", "--full"});
   EXPECT_TRUE(verifyAfter.value("ok", false)) << verifyAfter.dump();
   EXPECT_EQ(verifyAfter.value("records", -1), verifyBefore.value("records", -2));
   EXPECT_EQ(verifyAfter.value("head_hash", "a"), verifyBefore.value("head_hash", "b"));

@@ -193,7 +193,7 @@ TEST_F(EkIdentityStoreTest, MigrationFourRefusesADatabaseThatBoundOneEkTwice) {
   auto ids = importDevices({row(0), row(1), row(2)});
   // The database as version 3 left it after the attack: two devices bound to one EK.
   ASSERT_EQ(raw("DROP INDEX devices_by_bound_ek; DROP INDEX devices_by_registered_ek; "
-                "DELETE FROM schema_version WHERE version = 4; "
+                "DROP TABLE audit_verified; DELETE FROM schema_version WHERE version >= 4; "
                 "UPDATE devices SET bound_ek_sha256 = '" +
                 kEkA + "' WHERE id IN ('" + ids[0] + "', '" + ids[2] + "')"),
             SQLITE_OK);
