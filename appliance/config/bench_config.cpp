@@ -2,7 +2,6 @@
 #include "config/bench_config.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -10,11 +9,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
-#include "core/files.hpp"
 #include "yaml/yaml_document.hpp"
+#include "yaml/yaml_fields.hpp"
 #include "yaml/yaml_reader.hpp"
 
 namespace pb {
@@ -42,31 +40,6 @@ bool isGroupName(std::string_view s) {
     if (!ok(s[i], i == 0)) return false;
   }
   return true;
-}
-
-// Absolute, no "." or ".." components: what the file names means must be obvious from the text.
-std::optional<std::string> pathProblem(std::string_view p) {
-  if (p.empty() || p[0] != '/') return "must be an absolute path";
-  std::size_t start = 1;
-  while (start <= p.size()) {
-    std::size_t end = p.find('/', start);
-    if (end == std::string_view::npos) end = p.size();
-    std::string_view part = p.substr(start, end - start);
-    if (part == "." || part == "..") return "must not contain '.' or '..' components";
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
-void readPath(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
-  std::string value;
-  if (!r.readString(key, value, presence, kMaxPathBytes)) return;
-  if (auto problem = pathProblem(value)) {
-    r.report(key, *problem + ", got " + yamlQuote(value));
-    return;
-  }
-  while (value.size() > 1 && value.back() == '/') value.pop_back();
-  out = std::move(value);
 }
 
 void readIp(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
@@ -102,7 +75,7 @@ void readAdmin(YamlMapReader& root, BenchConfig& cfg) {
   const YamlNode* node = root.getMapping("admin");
   if (node == nullptr) return;
   YamlMapReader r(*node, root.pathOf("admin"), root.issues());
-  readPath(r, "socket", cfg.adminSocket, Presence::Optional);
+  yamlReadAbsolutePath(r, "socket", cfg.adminSocket, Presence::Optional);
   if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
     r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
                            " bytes, the limit for a Unix socket path");
@@ -115,8 +88,8 @@ void readTls(YamlMapReader& root, BenchConfig& cfg) {
   const YamlNode* node = root.getMapping("tls");
   if (node == nullptr) return;
   YamlMapReader r(*node, root.pathOf("tls"), root.issues());
-  readPath(r, "cert", cfg.tlsCert, Presence::Optional);
-  readPath(r, "key", cfg.tlsKey, Presence::Optional);
+  yamlReadAbsolutePath(r, "cert", cfg.tlsCert, Presence::Optional);
+  yamlReadAbsolutePath(r, "key", cfg.tlsKey, Presence::Optional);
 }
 
 // amt_provisioning: the bench's own AMT provisioning certificate (appliance/provcert/).
@@ -124,8 +97,8 @@ void readAmtProvisioning(YamlMapReader& root, BenchConfig& cfg) {
   const YamlNode* node = root.getMapping("amt_provisioning");
   if (node == nullptr) return;
   YamlMapReader r(*node, root.pathOf("amt_provisioning"), root.issues());
-  readPath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
-  readPath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+  yamlReadAbsolutePath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
+  yamlReadAbsolutePath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
 }
 
 void readLimits(YamlMapReader& root, BenchConfig& cfg, bool& reservedSet) {
@@ -237,43 +210,23 @@ void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
   }
 }
 
-std::string where(const YamlMark& m) {
-  return "line " + std::to_string(m.line) + ", column " + std::to_string(m.column);
-}
-
 void readSlots(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* seq = root.getSequence("slots");
-  if (seq == nullptr) return;
-  const std::string path = root.pathOf("slots");
-  YamlIssues& issues = root.issues();
-  if (seq->items.size() > kMaxSlots) {
-    issues.add(seq->mark, path, "more than " + std::to_string(kMaxSlots) + " slots");
-    return;
-  }
   std::map<std::string, YamlMark> ids;
   std::map<std::string, YamlMark> sources;
-  for (std::size_t i = 0; i < seq->items.size(); ++i) {
-    YamlMapReader r(seq->items[i], yamlIndexPath(path, i), issues);
+  yamlForEachMapping(root, "slots", kMaxSlots, "slots", [&](YamlMapReader& r) {
     SlotConfig slot;
-    if (r.readString("id", slot.id, Presence::Required, 32)) {
-      if (!isSlug(slot.id)) {
-        r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(slot.id));
-      } else if (auto [it, fresh] = ids.emplace(slot.id, r.markOf("id")); !fresh) {
-        r.report("id", "duplicate slot id " + yamlQuote(slot.id) + " (first at " +
-                           where(it->second) + ")");
-      }
-    }
+    yamlReadUniqueName(r, "id", slot.id, 32, ids, "slot id", isSlug, "[a-z0-9][a-z0-9-]{0,31}");
     r.readString("label", slot.label, Presence::Optional, 64);
     readIp(r, "source", slot.source, Presence::Required);
     if (!slot.source.empty()) {
       if (auto [it, fresh] = sources.emplace(slot.source, r.markOf("source")); !fresh) {
         r.report("source", "duplicate slot source " + yamlQuote(slot.source) + " (first at " +
-                               where(it->second) + ")");
+                               yamlWhere(it->second) + ")");
       }
     }
     if (slot.label.empty()) slot.label = slot.id;
     cfg.slots.push_back(std::move(slot));
-  }
+  });
 }
 
 // `policy: PATH` (or "") names the file alone; the mapping form adds how it must be signed.
@@ -285,33 +238,27 @@ void readPolicy(YamlMapReader& root, BenchConfig& cfg) {
     if (root.readString("policy", policy, Presence::Optional, kMaxPathBytes,
                         /*allowEmpty=*/true) &&
         !policy.empty()) {
-      readPath(root, "policy", cfg.policyFile, Presence::Optional);
+      yamlReadAbsolutePath(root, "policy", cfg.policyFile, Presence::Optional);
     }
     return;
   }
   YamlMapReader r(*node, root.pathOf("policy"), root.issues());
-  readPath(r, "file", cfg.policyFile, Presence::Optional);
-  readPath(r, "signature", cfg.policySignature, Presence::Optional);
-  if (const YamlNode* seq = r.getSequence("trusted_signers")) {
-    const std::string path = r.pathOf("trusted_signers");
-    if (seq->items.size() > 64) {
-      root.issues().add(seq->mark, path, "more than 64 keys");
-    } else {
-      std::map<std::string, YamlMark> seen;
-      for (std::size_t i = 0; i < seq->items.size(); ++i) {
-        const std::string itemPath = yamlIndexPath(path, i);
-        auto v = yamlReadString(seq->items[i], itemPath, root.issues(), kMaxPathBytes);
-        if (!v) continue;
-        if (auto problem = pathProblem(*v)) {
-          root.issues().add(seq->items[i].mark, itemPath, *problem + ", got " + yamlQuote(*v));
-        } else if (auto [it, fresh] = seen.emplace(*v, seq->items[i].mark); !fresh) {
-          root.issues().add(seq->items[i].mark, itemPath,
-                            "duplicate of the item at " + where(it->second));
-        } else {
-          cfg.policyTrustedSigners.push_back(*v);
-        }
-      }
-    }
+  yamlReadAbsolutePath(r, "file", cfg.policyFile, Presence::Optional);
+  yamlReadAbsolutePath(r, "signature", cfg.policySignature, Presence::Optional);
+  if (const YamlNode* seq = yamlBoundedSequence(r, "trusted_signers", 64, "keys")) {
+    auto signers = yamlUniqueItems<std::string>(
+        *seq, r.pathOf("trusted_signers"), r.issues(),
+        [&](const YamlNode& item, const std::string& itemPath) -> std::optional<std::string> {
+          auto v = yamlReadString(item, itemPath, r.issues(), kMaxPathBytes);
+          if (!v) return std::nullopt;
+          if (auto problem = yamlPathProblem(*v)) {
+            r.issues().add(item.mark, itemPath, *problem + ", got " + yamlQuote(*v));
+            return std::nullopt;
+          }
+          return v;
+        },
+        [](const std::string& v) { return v; });
+    for (std::string& v : signers.values) cfg.policyTrustedSigners.push_back(std::move(v));
   }
   r.readBool("allow_unsigned", cfg.policyAllowUnsigned);
   if (!cfg.policySignature.empty() && cfg.policyFile.empty()) {
@@ -377,7 +324,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
     if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) && !isSlug(cfg.benchId)) {
       r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
     }
-    readPath(r, "state_dir", cfg.stateDir, Presence::Required);
+    yamlReadAbsolutePath(r, "state_dir", cfg.stateDir, Presence::Required);
     if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
         cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
       r.report("log_level", "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
@@ -399,13 +346,7 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
 }
 
 Result<BenchConfig> loadBenchConfig(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
-  }
-  // A FIFO or device would block or never end; only a plain file is a config file.
-  if (!S_ISREG(st.st_mode)) return makeError("io", path + " is not a regular file");
-  auto text = readFileBounded(path, kMaxBenchConfigBytes);
+  auto text = readYamlFile(path, kMaxBenchConfigBytes);
   if (!text) return text.error();
   return parseBenchConfig(*text, path);
 }
