@@ -64,72 +64,67 @@ void readGroup(YamlMapReader& r, std::string_view key, std::string& out) {
 }
 
 void readListener(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("agent_listener");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("agent_listener"), root.issues());
-  readIp(r, "address", cfg.listenAddress, Presence::Optional);
-  r.readUnsigned("port", cfg.listenPort, 0, 65535);
+  yamlReadMapping(root, "agent_listener", [&](YamlMapReader& r) {
+    readIp(r, "address", cfg.listenAddress, Presence::Optional);
+    r.readUnsigned("port", cfg.listenPort, 0, 65535);
+  });
 }
 
 void readAdmin(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("admin");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("admin"), root.issues());
-  yamlReadAbsolutePath(r, "socket", cfg.adminSocket, Presence::Optional);
-  if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
-    r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
-                           " bytes, the limit for a Unix socket path");
-  }
-  readGroup(r, "group", cfg.adminGroup);
-  readGroup(r, "readonly_group", cfg.readonlyGroup);
+  yamlReadMapping(root, "admin", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "socket", cfg.adminSocket, Presence::Optional);
+    if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
+      r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
+                             " bytes, the limit for a Unix socket path");
+    }
+    readGroup(r, "group", cfg.adminGroup);
+    readGroup(r, "readonly_group", cfg.readonlyGroup);
+  });
 }
 
 void readTls(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("tls");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("tls"), root.issues());
-  yamlReadAbsolutePath(r, "cert", cfg.tlsCert, Presence::Optional);
-  yamlReadAbsolutePath(r, "key", cfg.tlsKey, Presence::Optional);
+  yamlReadMapping(root, "tls", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "cert", cfg.tlsCert, Presence::Optional);
+    yamlReadAbsolutePath(r, "key", cfg.tlsKey, Presence::Optional);
+  });
 }
 
 // amt_provisioning: the bench's own AMT provisioning certificate (appliance/provcert/).
 void readAmtProvisioning(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("amt_provisioning");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("amt_provisioning"), root.issues());
-  yamlReadAbsolutePath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
-  yamlReadAbsolutePath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+  yamlReadMapping(root, "amt_provisioning", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
+    yamlReadAbsolutePath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+  });
 }
 
 void readLimits(YamlMapReader& root, BenchConfig& cfg, bool& reservedSet) {
-  const YamlNode* node = root.getMapping("limits");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("limits"), root.issues());
-  r.readUnsigned("max_frame_bytes", cfg.maxFrameBytes, 1024, 16 * 1024 * 1024);
-  r.readUnsigned("io_timeout_ms", cfg.ioTimeoutMs, 100, 600000);
-  r.readUnsigned("handshake_timeout_ms", cfg.handshakeTimeoutMs, 100, 120000);
-  r.readUnsigned("session_timeout_ms", cfg.sessionTimeoutMs, 1000, 86400000);
-  r.readUnsigned("max_sessions", cfg.maxSessions, 1, 65536);
-  if (r.readUnsigned("max_sessions_per_source", cfg.maxSessionsPerSource, 1, 65536) &&
-      cfg.maxSessionsPerSource > cfg.maxSessions) {
-    r.report("max_sessions_per_source",
-             "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
-  }
-  if (!r.readUnsigned("hello_timeout_ms", cfg.helloTimeoutMs, 100, 60000)) {
-    cfg.helloTimeoutMs = std::min(cfg.helloTimeoutMs, cfg.ioTimeoutMs);  // the default follows
-  } else if (cfg.helloTimeoutMs > cfg.ioTimeoutMs) {
-    r.report("hello_timeout_ms",
-             "must not exceed io_timeout_ms (" + std::to_string(cfg.ioTimeoutMs) + ")");
-  }
-  if (r.readUnsigned("reserved_slot_sessions", cfg.reservedSlotSessions, 0, 65536)) {
-    reservedSet = true;
-    if (cfg.reservedSlotSessions > cfg.maxSessions) {
-      r.report("reserved_slot_sessions",
+  yamlReadMapping(root, "limits", [&](YamlMapReader& r) {
+    r.readUnsigned("max_frame_bytes", cfg.maxFrameBytes, 1024, 16 * 1024 * 1024);
+    r.readUnsigned("io_timeout_ms", cfg.ioTimeoutMs, 100, 600000);
+    r.readUnsigned("handshake_timeout_ms", cfg.handshakeTimeoutMs, 100, 120000);
+    r.readUnsigned("session_timeout_ms", cfg.sessionTimeoutMs, 1000, 86400000);
+    r.readUnsigned("max_sessions", cfg.maxSessions, 1, 65536);
+    if (r.readUnsigned("max_sessions_per_source", cfg.maxSessionsPerSource, 1, 65536) &&
+        cfg.maxSessionsPerSource > cfg.maxSessions) {
+      r.report("max_sessions_per_source",
                "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
     }
-  }
-  r.readUnsigned("unregistered_hellos_per_minute", cfg.unregisteredHellosPerMinute, 1, 60000);
-  r.readUnsigned("unregistered_hello_burst", cfg.unregisteredHelloBurst, 1, 10000);
+    if (!r.readUnsigned("hello_timeout_ms", cfg.helloTimeoutMs, 100, 60000)) {
+      cfg.helloTimeoutMs = std::min(cfg.helloTimeoutMs, cfg.ioTimeoutMs);  // the default follows
+    } else if (cfg.helloTimeoutMs > cfg.ioTimeoutMs) {
+      r.report("hello_timeout_ms",
+               "must not exceed io_timeout_ms (" + std::to_string(cfg.ioTimeoutMs) + ")");
+    }
+    if (r.readUnsigned("reserved_slot_sessions", cfg.reservedSlotSessions, 0, 65536)) {
+      reservedSet = true;
+      if (cfg.reservedSlotSessions > cfg.maxSessions) {
+        r.report("reserved_slot_sessions",
+                 "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
+      }
+    }
+    r.readUnsigned("unregistered_hellos_per_minute", cfg.unregisteredHellosPerMinute, 1, 60000);
+    r.readUnsigned("unregistered_hello_burst", cfg.unregisteredHelloBurst, 1, 10000);
+  });
 }
 
 // "http://host[:port]" with a host of letters, digits, '.', '-' or a bracketed IPv6 literal: an
@@ -176,38 +171,37 @@ void readStages(YamlMapReader& r, BenchConfig& cfg) {
 }
 
 void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("kiosk");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("kiosk"), root.issues());
-  r.readBool("enabled", cfg.kiosk.enabled);
-  readIp(r, "address", cfg.kiosk.address, Presence::Optional);
-  r.readUnsigned("port", cfg.kiosk.port, 0, 65535);
-  std::vector<std::string> origins;
-  if (r.readStringList("allowed_origins", origins, 16, Presence::Optional, 256)) {
-    for (const auto& o : origins) {
-      if (!isOrigin(o)) {
-        r.report("allowed_origins",
-                 "expected http://host[:port] in lower case, got " + yamlQuote(o));
+  yamlReadMapping(root, "kiosk", [&](YamlMapReader& r) {
+    r.readBool("enabled", cfg.kiosk.enabled);
+    readIp(r, "address", cfg.kiosk.address, Presence::Optional);
+    r.readUnsigned("port", cfg.kiosk.port, 0, 65535);
+    std::vector<std::string> origins;
+    if (r.readStringList("allowed_origins", origins, 16, Presence::Optional, 256)) {
+      for (const auto& o : origins) {
+        if (!isOrigin(o)) {
+          r.report("allowed_origins",
+                   "expected http://host[:port] in lower case, got " + yamlQuote(o));
+        }
       }
+      cfg.kiosk.allowedOrigins = std::move(origins);
     }
-    cfg.kiosk.allowedOrigins = std::move(origins);
-  }
-  if (const YamlNode* limits = r.getMapping("limits")) {
-    YamlMapReader lr(*limits, r.pathOf("limits"), r.issues());
-    lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
-    lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
-    lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
-    if (!lr.readUnsigned("max_connections_per_source", cfg.kiosk.maxConnectionsPerSource, 1,
-                         1024)) {
-      // The default follows a smaller max_connections down.
-      cfg.kiosk.maxConnectionsPerSource =
-          std::min(cfg.kiosk.maxConnectionsPerSource, cfg.kiosk.maxConnections);
-    } else if (cfg.kiosk.maxConnectionsPerSource > cfg.kiosk.maxConnections) {
-      lr.report("max_connections_per_source", "must not exceed max_connections (" +
-                                                  std::to_string(cfg.kiosk.maxConnections) + ")");
+    if (const YamlNode* limits = r.getMapping("limits")) {
+      YamlMapReader lr(*limits, r.pathOf("limits"), r.issues());
+      lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
+      lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
+      lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
+      if (!lr.readUnsigned("max_connections_per_source", cfg.kiosk.maxConnectionsPerSource, 1,
+                           1024)) {
+        // The default follows a smaller max_connections down.
+        cfg.kiosk.maxConnectionsPerSource =
+            std::min(cfg.kiosk.maxConnectionsPerSource, cfg.kiosk.maxConnections);
+      } else if (cfg.kiosk.maxConnectionsPerSource > cfg.kiosk.maxConnections) {
+        lr.report("max_connections_per_source", "must not exceed max_connections (" +
+                                                    std::to_string(cfg.kiosk.maxConnections) + ")");
+      }
+      lr.readUnsigned("unregistered_tiles_per_slot", cfg.kiosk.unregisteredTilesPerSlot, 1, 64);
     }
-    lr.readUnsigned("unregistered_tiles_per_slot", cfg.kiosk.unregisteredTilesPerSlot, 1, 64);
-  }
+  });
 }
 
 void readSlots(YamlMapReader& root, BenchConfig& cfg) {

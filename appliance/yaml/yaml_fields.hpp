@@ -78,6 +78,18 @@ std::optional<YamlUniqueItems<T>> yamlForEachUnique(YamlMapReader& r, std::strin
   return yamlUniqueItems<T>(*seq, r.pathOf(key), r.issues(), readItem, keyOf);
 }
 
+// The mapping at `key`, read by fn(YamlMapReader& section), whose reader reports its unknown keys
+// when fn returns. False when the key is absent (reported if required) or not a mapping.
+template <class Fn>
+bool yamlReadMapping(YamlMapReader& parent, std::string_view key, Fn fn,
+                     Presence presence = Presence::Optional) {
+  const YamlNode* node = parent.getMapping(key, presence);
+  if (node == nullptr) return false;
+  YamlMapReader section(*node, parent.pathOf(key), parent.issues());
+  fn(section);
+  return true;
+}
+
 // A bounded sequence of mappings: fn(YamlMapReader& item) for each item, whose reader reports its
 // unknown keys when fn returns. False when the key is absent or the list too long.
 template <class Fn>

@@ -192,46 +192,45 @@ void readMeMinimum(YamlMapReader& r, AmtPolicy& a) {
 }  // namespace
 
 void readAmt(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("amt");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("amt"), root.issues());
-  AmtPolicy& a = p.amt;
-  std::vector<std::string_view> weakened;
-  std::string presence;
-  if (readWord(r, "presence", presence, {"required", "forbidden", "optional"})) {
-    a.presence = presence == "required"    ? AmtRequirement::Required
-                 : presence == "forbidden" ? AmtRequirement::Forbidden
-                                           : AmtRequirement::Optional;
-  }
-  std::map<std::string, YamlMark> allowedHashes;
-  readAllowedThumbprints(r, a, allowedHashes);
-  readForbiddenThumbprints(r, a, allowedHashes);
-  readWordList(r, "expected_provisioning_states", a.expectedProvisioningStates, kProvisioningStates,
-               1);
-  readWordList(r, "expected_control_modes", a.expectedControlModes, kControlModes, 1);
-  std::string suffix;
-  if (r.readString("dns_suffix", suffix, Presence::Optional, 253)) {
-    if (!isDnsSuffix(suffix)) {
-      r.report("dns_suffix",
-               "expected a lower-case DNS name (corp.example.com), got " + yamlQuote(suffix));
-    } else {
-      a.dnsSuffix = suffix;
+  yamlReadMapping(root, "amt", [&](YamlMapReader& r) {
+    AmtPolicy& a = p.amt;
+    std::vector<std::string_view> weakened;
+    std::string presence;
+    if (readWord(r, "presence", presence, {"required", "forbidden", "optional"})) {
+      a.presence = presence == "required"    ? AmtRequirement::Required
+                   : presence == "forbidden" ? AmtRequirement::Forbidden
+                                             : AmtRequirement::Optional;
     }
-  }
-  readForbiddenServers(r, a);
-  readForbiddenPorts(r, a);
-  if (r.readBool("allow_remote_configuration", a.allowRemoteConfiguration) &&
-      a.allowRemoteConfiguration) {
-    weakened.push_back("allow_remote_configuration");
-  }
-  readMeMinimum(r, a);
-  for (auto [key, out] : {std::pair<std::string_view, bool*>{"allow_sol", &a.allowSol},
-                          std::pair<std::string_view, bool*>{"allow_ider", &a.allowIder},
-                          std::pair<std::string_view, bool*>{"allow_kvm", &a.allowKvm}}) {
-    if (r.readBool(key, *out) && *out) weakened.push_back(key);
-  }
-  r.readUnsigned("hello_listener_port", a.helloListenerPort, 0, 65535);
-  checkRiskAcknowledgement(r, weakened, p.riskAcknowledgements);
+    std::map<std::string, YamlMark> allowedHashes;
+    readAllowedThumbprints(r, a, allowedHashes);
+    readForbiddenThumbprints(r, a, allowedHashes);
+    readWordList(r, "expected_provisioning_states", a.expectedProvisioningStates,
+                 kProvisioningStates, 1);
+    readWordList(r, "expected_control_modes", a.expectedControlModes, kControlModes, 1);
+    std::string suffix;
+    if (r.readString("dns_suffix", suffix, Presence::Optional, 253)) {
+      if (!isDnsSuffix(suffix)) {
+        r.report("dns_suffix",
+                 "expected a lower-case DNS name (corp.example.com), got " + yamlQuote(suffix));
+      } else {
+        a.dnsSuffix = suffix;
+      }
+    }
+    readForbiddenServers(r, a);
+    readForbiddenPorts(r, a);
+    if (r.readBool("allow_remote_configuration", a.allowRemoteConfiguration) &&
+        a.allowRemoteConfiguration) {
+      weakened.push_back("allow_remote_configuration");
+    }
+    readMeMinimum(r, a);
+    for (auto [key, out] : {std::pair<std::string_view, bool*>{"allow_sol", &a.allowSol},
+                            std::pair<std::string_view, bool*>{"allow_ider", &a.allowIder},
+                            std::pair<std::string_view, bool*>{"allow_kvm", &a.allowKvm}}) {
+      if (r.readBool(key, *out) && *out) weakened.push_back(key);
+    }
+    r.readUnsigned("hello_listener_port", a.helloListenerPort, 0, 65535);
+    checkRiskAcknowledgement(r, weakened, p.riskAcknowledgements);
+  });
 }
 
 }  // namespace pb::policy_parse

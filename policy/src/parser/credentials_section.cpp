@@ -64,33 +64,31 @@ void readSecrets(YamlMapReader& r, CredentialsPolicy& c) {
 }  // namespace
 
 void readCredentials(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("credentials");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("credentials"), root.issues());
-  CredentialsPolicy& c = p.credentials;
-  readSecrets(r, c);
-  r.readUnsigned("token_lifetime_minutes", c.tokenLifetimeMinutes, 1, 1440);
-  yamlReadAbsolutePath(r, "escrow_recipient_key", c.escrowRecipientKey);
-  if (readWordList(r, "delivery_channels", c.deliveryChannels, kDeliveryChannels, 0)) {
-    std::sort(c.deliveryChannels.begin(), c.deliveryChannels.end());
-  }
-  const bool humanParts = std::any_of(c.secrets.begin(), c.secrets.end(),
-                                      [](const SecretRule& s) { return s.humanPart; });
-  const bool outOfBand = std::any_of(c.deliveryChannels.begin(), c.deliveryChannels.end(),
-                                     [](const std::string& ch) { return ch != "kiosk_qr"; });
-  if (humanParts && !outOfBand) {
-    r.report("delivery_channels",
-             "a secret has a human part but no channel can carry it (kiosk_qr never shows "
-             "secrets): add email or print");
-  }
+  yamlReadMapping(root, "credentials", [&](YamlMapReader& r) {
+    CredentialsPolicy& c = p.credentials;
+    readSecrets(r, c);
+    r.readUnsigned("token_lifetime_minutes", c.tokenLifetimeMinutes, 1, 1440);
+    yamlReadAbsolutePath(r, "escrow_recipient_key", c.escrowRecipientKey);
+    if (readWordList(r, "delivery_channels", c.deliveryChannels, kDeliveryChannels, 0)) {
+      std::sort(c.deliveryChannels.begin(), c.deliveryChannels.end());
+    }
+    const bool humanParts = std::any_of(c.secrets.begin(), c.secrets.end(),
+                                        [](const SecretRule& s) { return s.humanPart; });
+    const bool outOfBand = std::any_of(c.deliveryChannels.begin(), c.deliveryChannels.end(),
+                                       [](const std::string& ch) { return ch != "kiosk_qr"; });
+    if (humanParts && !outOfBand) {
+      r.report("delivery_channels",
+               "a secret has a human part but no channel can carry it (kiosk_qr never shows "
+               "secrets): add email or print");
+    }
+  });
 }
 
 void readKiosk(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("kiosk");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("kiosk"), root.issues());
-  r.readBool("mask_owner_names", p.kiosk.maskOwnerNames);
-  r.readBool("show_serials", p.kiosk.showSerials);
+  yamlReadMapping(root, "kiosk", [&](YamlMapReader& r) {
+    r.readBool("mask_owner_names", p.kiosk.maskOwnerNames);
+    r.readBool("show_serials", p.kiosk.showSerials);
+  });
 }
 
 }  // namespace pb::policy_parse

@@ -90,59 +90,59 @@ void readIdentityList(YamlMapReader& r, std::string_view key, std::vector<std::s
 }  // namespace
 
 void readTenant(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("tenant", Presence::Required);
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("tenant"), root.issues());
-  if (r.readString("id", p.tenantId, Presence::Required, 32) && !isTenantId(p.tenantId)) {
-    r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(p.tenantId));
-  }
-  r.readString("name", p.tenantName, Presence::Optional, 128);
-  if (p.tenantName.empty()) p.tenantName = p.tenantId;
+  yamlReadMapping(
+      root, "tenant",
+      [&](YamlMapReader& r) {
+        if (r.readString("id", p.tenantId, Presence::Required, 32) && !isTenantId(p.tenantId)) {
+          r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(p.tenantId));
+        }
+        r.readString("name", p.tenantName, Presence::Optional, 128);
+        if (p.tenantName.empty()) p.tenantName = p.tenantId;
+      },
+      Presence::Required);
 }
 
 void readEnrollment(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("enrollment");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("enrollment"), root.issues());
-  EnrollmentPolicy& e = p.enrollment;
-  std::vector<std::string_view> weakened;
-  if (r.readBool("require_pre_registration", e.requirePreRegistration) &&
-      !e.requirePreRegistration) {
-    weakened.push_back("require_pre_registration");
-  }
-  r.readBool("require_first_enrollment_approval", e.requireApprovalFirstEnrollment);
-  if (r.readBool("require_re_enrollment_approval", e.requireApprovalReEnrollment) &&
-      !e.requireApprovalReEnrollment) {
-    weakened.push_back("require_re_enrollment_approval");
-  }
-  r.readUnsigned("approval_ttl_hours", e.approvalTtlHours, 1, 720);
-  readWindows(r, e);
-  std::string mismatch;
-  if (readWord(r, "on_identity_mismatch", mismatch, {"quarantine", "block"})) {
-    e.onIdentityMismatch =
-        mismatch == "block" ? IdentityMismatchAction::Block : IdentityMismatchAction::Quarantine;
-  }
-  checkRiskAcknowledgement(r, weakened, p.riskAcknowledgements);
+  yamlReadMapping(root, "enrollment", [&](YamlMapReader& r) {
+    EnrollmentPolicy& e = p.enrollment;
+    std::vector<std::string_view> weakened;
+    if (r.readBool("require_pre_registration", e.requirePreRegistration) &&
+        !e.requirePreRegistration) {
+      weakened.push_back("require_pre_registration");
+    }
+    r.readBool("require_first_enrollment_approval", e.requireApprovalFirstEnrollment);
+    if (r.readBool("require_re_enrollment_approval", e.requireApprovalReEnrollment) &&
+        !e.requireApprovalReEnrollment) {
+      weakened.push_back("require_re_enrollment_approval");
+    }
+    r.readUnsigned("approval_ttl_hours", e.approvalTtlHours, 1, 720);
+    readWindows(r, e);
+    std::string mismatch;
+    if (readWord(r, "on_identity_mismatch", mismatch, {"quarantine", "block"})) {
+      e.onIdentityMismatch =
+          mismatch == "block" ? IdentityMismatchAction::Block : IdentityMismatchAction::Quarantine;
+    }
+    checkRiskAcknowledgement(r, weakened, p.riskAcknowledgements);
+  });
 }
 
 void readIdentity(YamlMapReader& root, Policy& p) {
-  const YamlNode* node = root.getMapping("identity");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("identity"), root.issues());
-  readIdentityList(
-      r, "bogus_serials", p.identity.extraBogusSerials,
-      [](const std::string& s) -> std::optional<std::string> {
-        if (s.front() == ' ' || s.back() == ' ') return "must not start or end with a space";
-        return std::nullopt;
-      },
-      /*lowerCase=*/false);
-  readIdentityList(
-      r, "bogus_uuids", p.identity.extraBogusUuids,
-      [](const std::string& s) -> std::optional<std::string> {
-        if (!isUuid(s)) return "expected a UUID (8-4-4-4-12 hex digits)";
-        return std::nullopt;
-      },
-      /*lowerCase=*/true);
+  yamlReadMapping(root, "identity", [&](YamlMapReader& r) {
+    readIdentityList(
+        r, "bogus_serials", p.identity.extraBogusSerials,
+        [](const std::string& s) -> std::optional<std::string> {
+          if (s.front() == ' ' || s.back() == ' ') return "must not start or end with a space";
+          return std::nullopt;
+        },
+        /*lowerCase=*/false);
+    readIdentityList(
+        r, "bogus_uuids", p.identity.extraBogusUuids,
+        [](const std::string& s) -> std::optional<std::string> {
+          if (!isUuid(s)) return "expected a UUID (8-4-4-4-12 hex digits)";
+          return std::nullopt;
+        },
+        /*lowerCase=*/true);
+  });
 }
 
 }  // namespace pb::policy_parse
