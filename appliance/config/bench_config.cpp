@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include "core/text.hpp"
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_fields.hpp"
 #include "yaml/yaml_reader.hpp"
@@ -22,13 +23,6 @@ namespace {
 constexpr std::size_t kMaxPathBytes = 4095;
 // sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t kMaxSocketPathBytes = sizeof(sockaddr_un::sun_path) - 1;
-
-bool isSlug(std::string_view s) {
-  if (s.empty() || s.size() > 32) return false;
-  auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lowerOrDigit(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return lowerOrDigit(c) || c == '-'; });
-}
 
 // Debian's NAME_REGEX, bounded: [a-z_][a-z0-9_-]{0,31}
 bool isGroupName(std::string_view s) {
@@ -209,7 +203,9 @@ void readSlots(YamlMapReader& root, BenchConfig& cfg) {
   std::map<std::string, YamlMark> sources;
   yamlForEachMapping(root, "slots", kMaxSlots, "slots", [&](YamlMapReader& r) {
     SlotConfig slot;
-    yamlReadUniqueName(r, "id", slot.id, 32, ids, "slot id", isSlug, "[a-z0-9][a-z0-9-]{0,31}");
+    yamlReadUniqueName(
+        r, "id", slot.id, 32, ids, "slot id", [](std::string_view id) { return isLowerSlug(id); },
+        "[a-z0-9][a-z0-9-]{0,31}");
     r.readString("label", slot.label, Presence::Optional, 64);
     readIp(r, "source", slot.source, Presence::Required);
     if (!slot.source.empty()) {
@@ -315,7 +311,8 @@ Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& f
   BenchConfig cfg;
   {
     YamlMapReader r(*root, "", issues);
-    if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) && !isSlug(cfg.benchId)) {
+    if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) &&
+        !isLowerSlug(cfg.benchId)) {
       r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
     }
     yamlReadAbsolutePath(r, "state_dir", cfg.stateDir, Presence::Required);

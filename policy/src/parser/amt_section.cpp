@@ -130,7 +130,7 @@ void readForbiddenServers(YamlMapReader& r, AmtPolicy& a) {
   const YamlNode* seq = r.get("forbidden_provisioning_servers");
   bool ok = true;
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    const std::string key = lower(servers[i]);
+    const std::string key = lowerAscii(servers[i]);
     if (auto [it, fresh] = seen.emplace(key, i); !fresh) {
       r.issues().add(seq->items[i].mark,
                      yamlIndexPath(r.pathOf("forbidden_provisioning_servers"), i),

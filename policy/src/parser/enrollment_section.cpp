@@ -17,13 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxIdentityBytes = 128;
 
-bool isTenantId(std::string_view s) {
-  if (s.empty() || s.size() > 32) return false;
-  auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lowerOrDigit(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return lowerOrDigit(c) || c == '-'; });
-}
-
 // 8-4-4-4-12 hex digits, either case.
 bool isUuid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -79,7 +72,7 @@ void readIdentityList(YamlMapReader& r, std::string_view key, std::vector<std::s
           r.issues().add(item.mark, itemPath, *problem + ", got " + yamlQuote(*value));
           return std::nullopt;
         }
-        return lowerCase ? lower(*value) : *value;
+        return lowerCase ? lowerAscii(*value) : *value;
       },
       [](const std::string& v) { return v; });
   if (!list) return;
@@ -93,7 +86,7 @@ void readTenant(YamlMapReader& root, Policy& p) {
   yamlReadMapping(
       root, "tenant",
       [&](YamlMapReader& r) {
-        if (r.readString("id", p.tenantId, Presence::Required, 32) && !isTenantId(p.tenantId)) {
+        if (r.readString("id", p.tenantId, Presence::Required, 32) && !isLowerSlug(p.tenantId)) {
           r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(p.tenantId));
         }
         r.readString("name", p.tenantName, Presence::Optional, 128);

@@ -29,11 +29,6 @@ bool inVocabulary(const std::vector<std::string_view>& vocab, std::string_view v
 
 }  // namespace
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void checkRiskAcknowledgement(YamlMapReader& r, const std::vector<std::string_view>& weakened,
                               std::vector<std::string>& acknowledgements) {
   constexpr std::string_view kKey = "acknowledge_risk";

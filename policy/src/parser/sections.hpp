@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
 #include "policy/policy.hpp"
 #include "yaml/yaml_reader.hpp"
 
@@ -35,8 +36,6 @@ void readKiosk(YamlMapReader& root, Policy& p);
 // acknowledgement is recorded once per weakened key, so the audit trail names each risk.
 void checkRiskAcknowledgement(YamlMapReader& r, const std::vector<std::string_view>& weakened,
                               std::vector<std::string>& acknowledgements);
-
-std::string lower(std::string s);
 
 // A string that must be one word of `vocab`.
 bool readWord(YamlMapReader& r, std::string_view key, std::string& out,
