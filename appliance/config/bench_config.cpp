@@ -302,38 +302,31 @@ std::string canonicalIpAddress(std::string_view text) {
 }
 
 Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& fileName) {
-  YamlIssues issues(fileName);
-  YamlLimits limits;
-  limits.maxBytes = kMaxBenchConfigBytes;
-  std::optional<YamlNode> root = parseYaml(text, issues, limits);
-  if (!root) return issues.toError("config");
-
-  BenchConfig cfg;
-  {
-    YamlMapReader r(*root, "", issues);
-    if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) &&
-        !isLowerSlug(cfg.benchId)) {
-      r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
-    }
-    yamlReadAbsolutePath(r, "state_dir", cfg.stateDir, Presence::Required);
-    if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
-        cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
-      r.report("log_level", "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
-    }
-    readPolicy(r, cfg);
-    readListener(r, cfg);
-    readAdmin(r, cfg);
-    readTls(r, cfg);
-    bool reservedSet = false;
-    readLimits(r, cfg, reservedSet);
-    readAmtProvisioning(r, cfg);
-    readSlots(r, cfg);
-    readKiosk(r, cfg);
-    readStages(r, cfg);
-    applyDefaults(r, cfg, reservedSet);
-  }  // the reader reports unknown top-level keys here
-  if (!issues.empty()) return issues.toError("config");
-  return cfg;
+  return yamlReadDocument(
+      text, fileName, kMaxBenchConfigBytes, "config", BenchConfig{},
+      [](YamlMapReader& r, BenchConfig& cfg) {
+        if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) &&
+            !isLowerSlug(cfg.benchId)) {
+          r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
+        }
+        yamlReadAbsolutePath(r, "state_dir", cfg.stateDir, Presence::Required);
+        if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
+            cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
+          r.report("log_level",
+                   "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
+        }
+        readPolicy(r, cfg);
+        readListener(r, cfg);
+        readAdmin(r, cfg);
+        readTls(r, cfg);
+        bool reservedSet = false;
+        readLimits(r, cfg, reservedSet);
+        readAmtProvisioning(r, cfg);
+        readSlots(r, cfg);
+        readKiosk(r, cfg);
+        readStages(r, cfg);
+        applyDefaults(r, cfg, reservedSet);
+      });
 }
 
 Result<BenchConfig> loadBenchConfig(const std::string& path) {

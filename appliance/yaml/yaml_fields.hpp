@@ -78,6 +78,25 @@ std::optional<YamlUniqueItems<T>> yamlForEachUnique(YamlMapReader& r, std::strin
   return yamlUniqueItems<T>(*seq, r.pathOf(key), r.issues(), readItem, keyOf);
 }
 
+// Parses `text` (at most maxBytes) and reads its root mapping into `value` with
+// readRoot(YamlMapReader& root, T& value). The value only if there was no issue at all; else an
+// Error with code `errorCode` listing every issue (a loader never applies half a file).
+template <class T, class ReadRoot>
+Result<T> yamlReadDocument(std::string_view text, const std::string& fileName, std::size_t maxBytes,
+                           const std::string& errorCode, T value, ReadRoot readRoot) {
+  YamlIssues issues(fileName);
+  YamlLimits limits;
+  limits.maxBytes = maxBytes;
+  std::optional<YamlNode> root = parseYaml(text, issues, limits);
+  if (!root) return issues.toError(errorCode);
+  {
+    YamlMapReader r(*root, "", issues);
+    readRoot(r, value);
+  }  // the reader reports unknown top-level keys here
+  if (!issues.empty()) return issues.toError(errorCode);
+  return value;
+}
+
 // The mapping at `key`, read by fn(YamlMapReader& section), whose reader reports its unknown keys
 // when fn returns. False when the key is absent (reported if required) or not a mapping.
 template <class Fn>

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "parser/sections.hpp"
 #include "policy/policy.hpp"
@@ -27,31 +28,23 @@ bool isPolicyName(std::string_view s) {
 }  // namespace
 
 Result<Policy> parsePolicy(std::string_view text, const std::string& fileName) {
-  YamlIssues issues(fileName);
-  YamlLimits limits;
-  limits.maxBytes = kMaxPolicyBytes;
-  std::optional<YamlNode> root = parseYaml(text, issues, limits);
-  if (!root) return issues.toError("policy");
-
-  Policy p = defaultPolicy();
-  p.name.clear();
-  p.tenantId.clear();
-  p.tenantName.clear();
-  {
-    YamlMapReader r(*root, "", issues);
-    if (r.readString("name", p.name, Presence::Required, 64) && !isPolicyName(p.name)) {
-      r.report("name", "expected [A-Za-z0-9][A-Za-z0-9._-]{0,63}, got " + yamlQuote(p.name));
-    }
-    policy_parse::readTenant(r, p);
-    policy_parse::readEnrollment(r, p);
-    policy_parse::readIdentity(r, p);
-    policy_parse::readTpm(r, p);
-    policy_parse::readAmt(r, p);
-    policy_parse::readCredentials(r, p);
-    policy_parse::readKiosk(r, p);
-  }  // the reader reports unknown top-level keys here
-  if (!issues.empty()) return issues.toError("policy");
-  return p;
+  Policy empty = defaultPolicy();
+  empty.name.clear();
+  empty.tenantId.clear();
+  empty.tenantName.clear();
+  return yamlReadDocument(
+      text, fileName, kMaxPolicyBytes, "policy", std::move(empty), [](YamlMapReader& r, Policy& p) {
+        if (r.readString("name", p.name, Presence::Required, 64) && !isPolicyName(p.name)) {
+          r.report("name", "expected [A-Za-z0-9][A-Za-z0-9._-]{0,63}, got " + yamlQuote(p.name));
+        }
+        policy_parse::readTenant(r, p);
+        policy_parse::readEnrollment(r, p);
+        policy_parse::readIdentity(r, p);
+        policy_parse::readTpm(r, p);
+        policy_parse::readAmt(r, p);
+        policy_parse::readCredentials(r, p);
+        policy_parse::readKiosk(r, p);
+      });
 }
 
 Result<Policy> loadPolicyFile(const std::string& path) {

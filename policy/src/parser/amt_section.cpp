@@ -65,9 +65,7 @@ void readAllowedThumbprints(YamlMapReader& r, AmtPolicy& a,
         AmtThumbprint tp;
         bool ok = yamlReadUniqueName(t, "name", tp.name, 64, names, "name", isEntryName,
                                      "[A-Za-z0-9][A-Za-z0-9 ._()-]{0,63}");
-        const bool algOk = t.has("algorithm")
-                               ? readWord(t, "algorithm", tp.algorithm, kThumbprintAlgorithms)
-                               : (t.report("algorithm", "required key is missing"), false);
+        const bool algOk = readRequiredWord(t, "algorithm", tp.algorithm, kThumbprintAlgorithms);
         std::string hash;
         if (!t.readString("hash", hash, Presence::Required, 200)) {
           ok = false;

@@ -38,8 +38,7 @@ void readSecrets(YamlMapReader& r, CredentialsPolicy& c) {
         SecretRule rule;
         bool ok = yamlReadUniqueName(s, "name", rule.name, 64, names, "secret", isSecretName,
                                      "[a-z][a-z0-9_]{0,63}");
-        bool kindOk = s.has("kind") ? readWord(s, "kind", rule.kind, kSecretKinds)
-                                    : (s.report("kind", "required key is missing"), false);
+        const bool kindOk = readRequiredWord(s, "kind", rule.kind, kSecretKinds);
         if (s.readUnsigned("length", rule.length, 1, 256) && kindOk &&
             rule.length < minimumLength(rule.kind)) {
           s.report("length", "a " + rule.kind + " needs at least " +

@@ -71,6 +71,13 @@ bool readWord(YamlMapReader& r, std::string_view key, std::string& out,
   return true;
 }
 
+bool readRequiredWord(YamlMapReader& r, std::string_view key, std::string& out,
+                      const std::vector<std::string_view>& vocab) {
+  if (r.has(key)) return readWord(r, key, out, vocab);
+  r.report(key, "required key is missing");
+  return false;
+}
+
 bool readWordList(YamlMapReader& r, std::string_view key, std::vector<std::string>& out,
                   const std::vector<std::string_view>& vocab, std::size_t minItems) {
   const YamlNode* seq = yamlBoundedSequence(r, key, vocab.size());

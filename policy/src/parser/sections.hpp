@@ -41,6 +41,10 @@ void checkRiskAcknowledgement(YamlMapReader& r, const std::vector<std::string_vi
 bool readWord(YamlMapReader& r, std::string_view key, std::string& out,
               const std::vector<std::string_view>& vocab);
 
+// As readWord, and a missing key is reported (also in an item that is not a mapping).
+bool readRequiredWord(YamlMapReader& r, std::string_view key, std::string& out,
+                      const std::vector<std::string_view>& vocab);
+
 // A list whose items are words of `vocab`, unique, at least `minItems`. Replaces the default only
 // when every item is valid.
 bool readWordList(YamlMapReader& r, std::string_view key, std::vector<std::string>& out,
