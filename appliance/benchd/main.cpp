@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // benchd: the appliance service. This file is the composition root: it is the only place that
 // knows the concrete backends (SQLite store, TLS listener, Unix admin socket) and wires them.
-#include <csignal>
 #include <cstdio>
-#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -13,8 +11,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <getopt.h>
 #include <unistd.h>
@@ -23,6 +19,7 @@
 #include "admin/admin_server.hpp"
 #include "attest/attest_stage.hpp"
 #include "benchd/bench_kiosk.hpp"
+#include "benchd/bench_service.hpp"
 #include "benchd/policy_manager.hpp"
 #include "benchd/readiness.hpp"
 #include "benchd/state_dir.hpp"
@@ -315,29 +312,13 @@ int main(int argc, char** argv) {
   }
   pb::SessionManager sessions(**store, clock, log, sopt, snapshot, std::move(stages));
 
-  // The kiosk header follows the active policy, development mode and the provisioning
-  // certificate; set once everything it reads exists (below), called on every change.
-  std::function<void()> refreshKioskHeader;
+  // Status, kiosk header, provisioning-certificate audit and signals (bench_service.hpp).
+  pb::BenchService service(io, *config, kVersion, clock, log, **store, clock.nowUnix());
 
-  // The bench's AMT provisioning certificate: judged now and daily; every change of verdict is
-  // audited (the log has each evaluation).
-  std::string lastProvCertVerdict = "-";
+  // The bench's AMT provisioning certificate: judged now and daily.
   pb::ProvCertMonitor provCert(
       io.get_executor(), config->amtProvisioningCertificate, config->amtProvisioningCrl, clock, log,
-      [&](const pb::ProvCertStatus& s) {
-        const std::string verdict = std::string(pb::toString(s.level)) + "/" + s.code;
-        if (verdict == lastProvCertVerdict) return;
-        lastProvCertVerdict = verdict;
-        if (refreshKioskHeader) refreshKioskHeader();
-        pb::AuditRecord r;
-        r.actor = "benchd";
-        r.action = "provcert.status";
-        r.reason = s.code;
-        r.details = pb::toJson(s);
-        if (auto st = (*store)->appendAudit(r); !st.ok()) {
-          log.error("benchd.audit_failed", {{"error", st.error().message}});
-        }
-      });
+      [&service](const pb::ProvCertStatus& s) { service.onProvCertStatus(s); });
   provCert.start();
 
   // AMT hello packets: a discovery sensor on the port the policy names (off when 0). A hello means
@@ -390,59 +371,21 @@ int main(int argc, char** argv) {
   pb::PolicyManager policies(**store, clock, log, policySource, *activePolicy,
                              [&](std::shared_ptr<const pb::PolicySnapshot> next) {
                                sessions.setPolicy(std::move(next));
-                               if (refreshKioskHeader) refreshKioskHeader();
+                               service.refreshKioskHeader();
                              });
+  service.attach(sessions, policies, provCert, *port);
 
-  const auto startedAt = clock.nowUnix();
-  // What the kiosk header shows: the live policy, its risk warnings, development mode (unsigned
-  // policies allowed) and the provisioning certificate's expiry.
-  auto kioskHeader = [&]() {
-    const pb::ActivePolicy& ap = policies.active();
-    pb::KioskHeader h;
-    h.benchId = config->benchId;
-    h.policyName = ap.snapshot->policy.name;
-    h.policyHash = ap.snapshot->hash;
-    h.developmentMode = config->policyAllowUnsigned;
-    for (const auto& w : pb::riskWarnings(ap.snapshot->policy)) {
-      h.riskySettings.push_back(w.setting + ": " + w.attack);
-    }
-    if (const auto& cert = provCert.status().cert) h.provisioningCertNotAfter = cert->notAfter;
-    return h;
-  };
   std::unique_ptr<pb::BenchKiosk> kiosk;
   if (config->kiosk.enabled) {
-    kiosk =
-        std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, kioskHeader(),
-                                         snapshot->policy.kiosk, **store, clock, log, startedAt);
-    refreshKioskHeader = [&]() { kiosk->setHeader(kioskHeader()); };
+    kiosk = std::make_unique<pb::BenchKiosk>(io.get_executor(), *config, service.kioskHeader(),
+                                             snapshot->policy.kiosk, **store, clock, log,
+                                             service.startedAt());
+    service.attachKiosk(kiosk.get());
     if (auto kp = kiosk->start(sessions); !kp.ok()) {
       log.error("benchd.kiosk_failed", {{"error", kp.error().message}});
       return 1;
     }
   }
-  // Sessions the inventory still holds open: after a clean run this is 0; anything else is a
-  // session that a crash interrupted and the next start will fail as retryable.
-  auto openInInventory = [&]() -> long {
-    auto open = (*store)->openSessionCount();
-    return open.ok() ? static_cast<long>(*open) : -1;
-  };
-  auto status = [&]() {
-    return nlohmann::json{
-        {"bench_id", config->benchId},
-        {"version", kVersion},
-        {"started_at", pb::formatUtc(startedAt)},
-        {"uptime_s", clock.nowUnix() - startedAt},
-        // The active policy (it changes on `policy load` and SIGHUP).
-        {"policy_name", policies.active().snapshot->policy.name},
-        {"policy_hash", policies.active().snapshot->hash},
-        {"risk_acknowledgements", policies.active().snapshot->policy.riskAcknowledgements},
-        {"policy", policies.summary()},
-        {"sessions_open", sessions.liveSessions()},
-        {"sessions_open_in_inventory", openInInventory()},
-        {"agent_port", *port},
-        {"stages", config->stages},
-        {"amt_provisioning_certificate", pb::toJson(provCert.status())}};
-  };
   pb::StoreAdminHandlerOptions hopt;
   hopt.defaultApprovalTtlHours = static_cast<int>(snapshot->policy.enrollment.approvalTtlHours);
   hopt.policyCommands = [&policies](const pb::AdminCall& call, const std::string& actor) {
@@ -458,7 +401,8 @@ int main(int argc, char** argv) {
     });
   };
   hopt.logger = &log;
-  pb::StoreAdminHandler handler(**store, clock, status, hopt);
+  pb::StoreAdminHandler handler(
+      **store, clock, [&service] { return service.status(); }, hopt);
   auto access = pb::AccessControl::create({config->adminGroup, config->readonlyGroup},
                                           std::make_shared<pb::SystemGroupDirectory>());
   if (!access.ok()) {
@@ -473,38 +417,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Graceful shutdown: stop accepting, give sessions a bounded grace period, then stop.
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  boost::asio::signal_set hup(io, SIGHUP);
-  boost::asio::steady_timer grace(io);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    log.info("benchd.stopping", {{"signal", sig}, {"sessions_open", sessions.liveSessions()}});
+  // SIGTERM/SIGINT: stop accepting and the monitors, then a grace period (bench_service.cpp).
+  service.handleSignals([&]() {
     listener.stop();
     admin.stop();
-    hup.cancel();
     provCert.stop();
     if (helloListener) helloListener->stop();
-    refreshKioskHeader = nullptr;  // nothing pushes to a stopping kiosk
     if (kiosk) kiosk->stop();
     storeWorker.stop();  // interrupts a running verification; its request fails
-    grace.expires_after(std::chrono::seconds(5));
-    grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
-    if (sessions.liveSessions() == 0) io.stop();
   });
-
-  // SIGHUP re-reads the configured policy with every check; an invalid one leaves the active
-  // policy in place (logged and audited by the PolicyManager).
-  std::function<void()> waitHup = [&]() {
-    hup.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      if (auto st = policies.reload("signal:SIGHUP"); !st.ok()) {
-        log.error("policy.reload_failed", {{"error", st.error().message}});
-      }
-      waitHup();
-    });
-  };
-  waitHup();
 
   nlohmann::json ready = {{"ready", true},
                           {"bench_id", config->benchId},

@@ -2,7 +2,6 @@
 #include "config/bench_config.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -10,11 +9,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
-#include "core/files.hpp"
+#include "core/text.hpp"
 #include "yaml/yaml_document.hpp"
+#include "yaml/yaml_fields.hpp"
 #include "yaml/yaml_reader.hpp"
 
 namespace pb {
@@ -24,13 +23,6 @@ namespace {
 constexpr std::size_t kMaxPathBytes = 4095;
 // sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t kMaxSocketPathBytes = sizeof(sockaddr_un::sun_path) - 1;
-
-bool isSlug(std::string_view s) {
-  if (s.empty() || s.size() > 32) return false;
-  auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lowerOrDigit(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return lowerOrDigit(c) || c == '-'; });
-}
 
 // Debian's NAME_REGEX, bounded: [a-z_][a-z0-9_-]{0,31}
 bool isGroupName(std::string_view s) {
@@ -42,31 +34,6 @@ bool isGroupName(std::string_view s) {
     if (!ok(s[i], i == 0)) return false;
   }
   return true;
-}
-
-// Absolute, no "." or ".." components: what the file names means must be obvious from the text.
-std::optional<std::string> pathProblem(std::string_view p) {
-  if (p.empty() || p[0] != '/') return "must be an absolute path";
-  std::size_t start = 1;
-  while (start <= p.size()) {
-    std::size_t end = p.find('/', start);
-    if (end == std::string_view::npos) end = p.size();
-    std::string_view part = p.substr(start, end - start);
-    if (part == "." || part == "..") return "must not contain '.' or '..' components";
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
-void readPath(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
-  std::string value;
-  if (!r.readString(key, value, presence, kMaxPathBytes)) return;
-  if (auto problem = pathProblem(value)) {
-    r.report(key, *problem + ", got " + yamlQuote(value));
-    return;
-  }
-  while (value.size() > 1 && value.back() == '/') value.pop_back();
-  out = std::move(value);
 }
 
 void readIp(YamlMapReader& r, std::string_view key, std::string& out, Presence presence) {
@@ -91,72 +58,67 @@ void readGroup(YamlMapReader& r, std::string_view key, std::string& out) {
 }
 
 void readListener(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("agent_listener");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("agent_listener"), root.issues());
-  readIp(r, "address", cfg.listenAddress, Presence::Optional);
-  r.readUnsigned("port", cfg.listenPort, 0, 65535);
+  yamlReadMapping(root, "agent_listener", [&](YamlMapReader& r) {
+    readIp(r, "address", cfg.listenAddress, Presence::Optional);
+    r.readUnsigned("port", cfg.listenPort, 0, 65535);
+  });
 }
 
 void readAdmin(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("admin");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("admin"), root.issues());
-  readPath(r, "socket", cfg.adminSocket, Presence::Optional);
-  if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
-    r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
-                           " bytes, the limit for a Unix socket path");
-  }
-  readGroup(r, "group", cfg.adminGroup);
-  readGroup(r, "readonly_group", cfg.readonlyGroup);
+  yamlReadMapping(root, "admin", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "socket", cfg.adminSocket, Presence::Optional);
+    if (!cfg.adminSocket.empty() && cfg.adminSocket.size() > kMaxSocketPathBytes) {
+      r.report("socket", "longer than " + std::to_string(kMaxSocketPathBytes) +
+                             " bytes, the limit for a Unix socket path");
+    }
+    readGroup(r, "group", cfg.adminGroup);
+    readGroup(r, "readonly_group", cfg.readonlyGroup);
+  });
 }
 
 void readTls(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("tls");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("tls"), root.issues());
-  readPath(r, "cert", cfg.tlsCert, Presence::Optional);
-  readPath(r, "key", cfg.tlsKey, Presence::Optional);
+  yamlReadMapping(root, "tls", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "cert", cfg.tlsCert, Presence::Optional);
+    yamlReadAbsolutePath(r, "key", cfg.tlsKey, Presence::Optional);
+  });
 }
 
 // amt_provisioning: the bench's own AMT provisioning certificate (appliance/provcert/).
 void readAmtProvisioning(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("amt_provisioning");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("amt_provisioning"), root.issues());
-  readPath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
-  readPath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+  yamlReadMapping(root, "amt_provisioning", [&](YamlMapReader& r) {
+    yamlReadAbsolutePath(r, "certificate", cfg.amtProvisioningCertificate, Presence::Required);
+    yamlReadAbsolutePath(r, "crl", cfg.amtProvisioningCrl, Presence::Optional);
+  });
 }
 
 void readLimits(YamlMapReader& root, BenchConfig& cfg, bool& reservedSet) {
-  const YamlNode* node = root.getMapping("limits");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("limits"), root.issues());
-  r.readUnsigned("max_frame_bytes", cfg.maxFrameBytes, 1024, 16 * 1024 * 1024);
-  r.readUnsigned("io_timeout_ms", cfg.ioTimeoutMs, 100, 600000);
-  r.readUnsigned("handshake_timeout_ms", cfg.handshakeTimeoutMs, 100, 120000);
-  r.readUnsigned("session_timeout_ms", cfg.sessionTimeoutMs, 1000, 86400000);
-  r.readUnsigned("max_sessions", cfg.maxSessions, 1, 65536);
-  if (r.readUnsigned("max_sessions_per_source", cfg.maxSessionsPerSource, 1, 65536) &&
-      cfg.maxSessionsPerSource > cfg.maxSessions) {
-    r.report("max_sessions_per_source",
-             "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
-  }
-  if (!r.readUnsigned("hello_timeout_ms", cfg.helloTimeoutMs, 100, 60000)) {
-    cfg.helloTimeoutMs = std::min(cfg.helloTimeoutMs, cfg.ioTimeoutMs);  // the default follows
-  } else if (cfg.helloTimeoutMs > cfg.ioTimeoutMs) {
-    r.report("hello_timeout_ms",
-             "must not exceed io_timeout_ms (" + std::to_string(cfg.ioTimeoutMs) + ")");
-  }
-  if (r.readUnsigned("reserved_slot_sessions", cfg.reservedSlotSessions, 0, 65536)) {
-    reservedSet = true;
-    if (cfg.reservedSlotSessions > cfg.maxSessions) {
-      r.report("reserved_slot_sessions",
+  yamlReadMapping(root, "limits", [&](YamlMapReader& r) {
+    r.readUnsigned("max_frame_bytes", cfg.maxFrameBytes, 1024, 16 * 1024 * 1024);
+    r.readUnsigned("io_timeout_ms", cfg.ioTimeoutMs, 100, 600000);
+    r.readUnsigned("handshake_timeout_ms", cfg.handshakeTimeoutMs, 100, 120000);
+    r.readUnsigned("session_timeout_ms", cfg.sessionTimeoutMs, 1000, 86400000);
+    r.readUnsigned("max_sessions", cfg.maxSessions, 1, 65536);
+    if (r.readUnsigned("max_sessions_per_source", cfg.maxSessionsPerSource, 1, 65536) &&
+        cfg.maxSessionsPerSource > cfg.maxSessions) {
+      r.report("max_sessions_per_source",
                "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
     }
-  }
-  r.readUnsigned("unregistered_hellos_per_minute", cfg.unregisteredHellosPerMinute, 1, 60000);
-  r.readUnsigned("unregistered_hello_burst", cfg.unregisteredHelloBurst, 1, 10000);
+    if (!r.readUnsigned("hello_timeout_ms", cfg.helloTimeoutMs, 100, 60000)) {
+      cfg.helloTimeoutMs = std::min(cfg.helloTimeoutMs, cfg.ioTimeoutMs);  // the default follows
+    } else if (cfg.helloTimeoutMs > cfg.ioTimeoutMs) {
+      r.report("hello_timeout_ms",
+               "must not exceed io_timeout_ms (" + std::to_string(cfg.ioTimeoutMs) + ")");
+    }
+    if (r.readUnsigned("reserved_slot_sessions", cfg.reservedSlotSessions, 0, 65536)) {
+      reservedSet = true;
+      if (cfg.reservedSlotSessions > cfg.maxSessions) {
+        r.report("reserved_slot_sessions",
+                 "must not exceed max_sessions (" + std::to_string(cfg.maxSessions) + ")");
+      }
+    }
+    r.readUnsigned("unregistered_hellos_per_minute", cfg.unregisteredHellosPerMinute, 1, 60000);
+    r.readUnsigned("unregistered_hello_burst", cfg.unregisteredHelloBurst, 1, 10000);
+  });
 }
 
 // "http://host[:port]" with a host of letters, digits, '.', '-' or a bracketed IPv6 literal: an
@@ -203,77 +165,58 @@ void readStages(YamlMapReader& r, BenchConfig& cfg) {
 }
 
 void readKiosk(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* node = root.getMapping("kiosk");
-  if (node == nullptr) return;
-  YamlMapReader r(*node, root.pathOf("kiosk"), root.issues());
-  r.readBool("enabled", cfg.kiosk.enabled);
-  readIp(r, "address", cfg.kiosk.address, Presence::Optional);
-  r.readUnsigned("port", cfg.kiosk.port, 0, 65535);
-  std::vector<std::string> origins;
-  if (r.readStringList("allowed_origins", origins, 16, Presence::Optional, 256)) {
-    for (const auto& o : origins) {
-      if (!isOrigin(o)) {
-        r.report("allowed_origins",
-                 "expected http://host[:port] in lower case, got " + yamlQuote(o));
+  yamlReadMapping(root, "kiosk", [&](YamlMapReader& r) {
+    r.readBool("enabled", cfg.kiosk.enabled);
+    readIp(r, "address", cfg.kiosk.address, Presence::Optional);
+    r.readUnsigned("port", cfg.kiosk.port, 0, 65535);
+    std::vector<std::string> origins;
+    if (r.readStringList("allowed_origins", origins, 16, Presence::Optional, 256)) {
+      for (const auto& o : origins) {
+        if (!isOrigin(o)) {
+          r.report("allowed_origins",
+                   "expected http://host[:port] in lower case, got " + yamlQuote(o));
+        }
       }
+      cfg.kiosk.allowedOrigins = std::move(origins);
     }
-    cfg.kiosk.allowedOrigins = std::move(origins);
-  }
-  if (const YamlNode* limits = r.getMapping("limits")) {
-    YamlMapReader lr(*limits, r.pathOf("limits"), r.issues());
-    lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
-    lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
-    lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
-    if (!lr.readUnsigned("max_connections_per_source", cfg.kiosk.maxConnectionsPerSource, 1,
-                         1024)) {
-      // The default follows a smaller max_connections down.
-      cfg.kiosk.maxConnectionsPerSource =
-          std::min(cfg.kiosk.maxConnectionsPerSource, cfg.kiosk.maxConnections);
-    } else if (cfg.kiosk.maxConnectionsPerSource > cfg.kiosk.maxConnections) {
-      lr.report("max_connections_per_source", "must not exceed max_connections (" +
-                                                  std::to_string(cfg.kiosk.maxConnections) + ")");
+    if (const YamlNode* limits = r.getMapping("limits")) {
+      YamlMapReader lr(*limits, r.pathOf("limits"), r.issues());
+      lr.readUnsigned("max_connections", cfg.kiosk.maxConnections, 1, 1024);
+      lr.readUnsigned("max_message_bytes", cfg.kiosk.maxMessageBytes, 64, 65536);
+      lr.readUnsigned("idle_timeout_ms", cfg.kiosk.idleTimeoutMs, 1000, 3600000);
+      if (!lr.readUnsigned("max_connections_per_source", cfg.kiosk.maxConnectionsPerSource, 1,
+                           1024)) {
+        // The default follows a smaller max_connections down.
+        cfg.kiosk.maxConnectionsPerSource =
+            std::min(cfg.kiosk.maxConnectionsPerSource, cfg.kiosk.maxConnections);
+      } else if (cfg.kiosk.maxConnectionsPerSource > cfg.kiosk.maxConnections) {
+        lr.report("max_connections_per_source", "must not exceed max_connections (" +
+                                                    std::to_string(cfg.kiosk.maxConnections) + ")");
+      }
+      lr.readUnsigned("unregistered_tiles_per_slot", cfg.kiosk.unregisteredTilesPerSlot, 1, 64);
     }
-    lr.readUnsigned("unregistered_tiles_per_slot", cfg.kiosk.unregisteredTilesPerSlot, 1, 64);
-  }
-}
-
-std::string where(const YamlMark& m) {
-  return "line " + std::to_string(m.line) + ", column " + std::to_string(m.column);
+  });
 }
 
 void readSlots(YamlMapReader& root, BenchConfig& cfg) {
-  const YamlNode* seq = root.getSequence("slots");
-  if (seq == nullptr) return;
-  const std::string path = root.pathOf("slots");
-  YamlIssues& issues = root.issues();
-  if (seq->items.size() > kMaxSlots) {
-    issues.add(seq->mark, path, "more than " + std::to_string(kMaxSlots) + " slots");
-    return;
-  }
   std::map<std::string, YamlMark> ids;
   std::map<std::string, YamlMark> sources;
-  for (std::size_t i = 0; i < seq->items.size(); ++i) {
-    YamlMapReader r(seq->items[i], yamlIndexPath(path, i), issues);
+  yamlForEachMapping(root, "slots", kMaxSlots, "slots", [&](YamlMapReader& r) {
     SlotConfig slot;
-    if (r.readString("id", slot.id, Presence::Required, 32)) {
-      if (!isSlug(slot.id)) {
-        r.report("id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(slot.id));
-      } else if (auto [it, fresh] = ids.emplace(slot.id, r.markOf("id")); !fresh) {
-        r.report("id", "duplicate slot id " + yamlQuote(slot.id) + " (first at " +
-                           where(it->second) + ")");
-      }
-    }
+    yamlReadUniqueName(
+        r, "id", slot.id, 32, ids, "slot id", [](std::string_view id) { return isLowerSlug(id); },
+        "[a-z0-9][a-z0-9-]{0,31}");
     r.readString("label", slot.label, Presence::Optional, 64);
     readIp(r, "source", slot.source, Presence::Required);
     if (!slot.source.empty()) {
       if (auto [it, fresh] = sources.emplace(slot.source, r.markOf("source")); !fresh) {
         r.report("source", "duplicate slot source " + yamlQuote(slot.source) + " (first at " +
-                               where(it->second) + ")");
+                               yamlWhere(it->second) + ")");
       }
     }
     if (slot.label.empty()) slot.label = slot.id;
     cfg.slots.push_back(std::move(slot));
-  }
+  });
 }
 
 // `policy: PATH` (or "") names the file alone; the mapping form adds how it must be signed.
@@ -285,33 +228,27 @@ void readPolicy(YamlMapReader& root, BenchConfig& cfg) {
     if (root.readString("policy", policy, Presence::Optional, kMaxPathBytes,
                         /*allowEmpty=*/true) &&
         !policy.empty()) {
-      readPath(root, "policy", cfg.policyFile, Presence::Optional);
+      yamlReadAbsolutePath(root, "policy", cfg.policyFile, Presence::Optional);
     }
     return;
   }
   YamlMapReader r(*node, root.pathOf("policy"), root.issues());
-  readPath(r, "file", cfg.policyFile, Presence::Optional);
-  readPath(r, "signature", cfg.policySignature, Presence::Optional);
-  if (const YamlNode* seq = r.getSequence("trusted_signers")) {
-    const std::string path = r.pathOf("trusted_signers");
-    if (seq->items.size() > 64) {
-      root.issues().add(seq->mark, path, "more than 64 keys");
-    } else {
-      std::map<std::string, YamlMark> seen;
-      for (std::size_t i = 0; i < seq->items.size(); ++i) {
-        const std::string itemPath = yamlIndexPath(path, i);
-        auto v = yamlReadString(seq->items[i], itemPath, root.issues(), kMaxPathBytes);
-        if (!v) continue;
-        if (auto problem = pathProblem(*v)) {
-          root.issues().add(seq->items[i].mark, itemPath, *problem + ", got " + yamlQuote(*v));
-        } else if (auto [it, fresh] = seen.emplace(*v, seq->items[i].mark); !fresh) {
-          root.issues().add(seq->items[i].mark, itemPath,
-                            "duplicate of the item at " + where(it->second));
-        } else {
-          cfg.policyTrustedSigners.push_back(*v);
-        }
-      }
-    }
+  yamlReadAbsolutePath(r, "file", cfg.policyFile, Presence::Optional);
+  yamlReadAbsolutePath(r, "signature", cfg.policySignature, Presence::Optional);
+  if (const YamlNode* seq = yamlBoundedSequence(r, "trusted_signers", 64, "keys")) {
+    auto signers = yamlUniqueItems<std::string>(
+        *seq, r.pathOf("trusted_signers"), r.issues(),
+        [&](const YamlNode& item, const std::string& itemPath) -> std::optional<std::string> {
+          auto v = yamlReadString(item, itemPath, r.issues(), kMaxPathBytes);
+          if (!v) return std::nullopt;
+          if (auto problem = yamlPathProblem(*v)) {
+            r.issues().add(item.mark, itemPath, *problem + ", got " + yamlQuote(*v));
+            return std::nullopt;
+          }
+          return v;
+        },
+        [](const std::string& v) { return v; });
+    for (std::string& v : signers.values) cfg.policyTrustedSigners.push_back(std::move(v));
   }
   r.readBool("allow_unsigned", cfg.policyAllowUnsigned);
   if (!cfg.policySignature.empty() && cfg.policyFile.empty()) {
@@ -365,47 +302,35 @@ std::string canonicalIpAddress(std::string_view text) {
 }
 
 Result<BenchConfig> parseBenchConfig(std::string_view text, const std::string& fileName) {
-  YamlIssues issues(fileName);
-  YamlLimits limits;
-  limits.maxBytes = kMaxBenchConfigBytes;
-  std::optional<YamlNode> root = parseYaml(text, issues, limits);
-  if (!root) return issues.toError("config");
-
-  BenchConfig cfg;
-  {
-    YamlMapReader r(*root, "", issues);
-    if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) && !isSlug(cfg.benchId)) {
-      r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
-    }
-    readPath(r, "state_dir", cfg.stateDir, Presence::Required);
-    if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
-        cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
-      r.report("log_level", "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
-    }
-    readPolicy(r, cfg);
-    readListener(r, cfg);
-    readAdmin(r, cfg);
-    readTls(r, cfg);
-    bool reservedSet = false;
-    readLimits(r, cfg, reservedSet);
-    readAmtProvisioning(r, cfg);
-    readSlots(r, cfg);
-    readKiosk(r, cfg);
-    readStages(r, cfg);
-    applyDefaults(r, cfg, reservedSet);
-  }  // the reader reports unknown top-level keys here
-  if (!issues.empty()) return issues.toError("config");
-  return cfg;
+  return yamlReadDocument(
+      text, fileName, kMaxBenchConfigBytes, "config", BenchConfig{},
+      [](YamlMapReader& r, BenchConfig& cfg) {
+        if (r.readString("bench_id", cfg.benchId, Presence::Required, 32) &&
+            !isLowerSlug(cfg.benchId)) {
+          r.report("bench_id", "expected [a-z0-9][a-z0-9-]{0,31}, got " + yamlQuote(cfg.benchId));
+        }
+        yamlReadAbsolutePath(r, "state_dir", cfg.stateDir, Presence::Required);
+        if (r.readString("log_level", cfg.logLevel) && cfg.logLevel != "debug" &&
+            cfg.logLevel != "info" && cfg.logLevel != "warn" && cfg.logLevel != "error") {
+          r.report("log_level",
+                   "expected debug, info, warn or error, got " + yamlQuote(cfg.logLevel));
+        }
+        readPolicy(r, cfg);
+        readListener(r, cfg);
+        readAdmin(r, cfg);
+        readTls(r, cfg);
+        bool reservedSet = false;
+        readLimits(r, cfg, reservedSet);
+        readAmtProvisioning(r, cfg);
+        readSlots(r, cfg);
+        readKiosk(r, cfg);
+        readStages(r, cfg);
+        applyDefaults(r, cfg, reservedSet);
+      });
 }
 
 Result<BenchConfig> loadBenchConfig(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return makeError("io", "cannot stat " + path + ": " + std::strerror(errno));
-  }
-  // A FIFO or device would block or never end; only a plain file is a config file.
-  if (!S_ISREG(st.st_mode)) return makeError("io", path + " is not a regular file");
-  auto text = readFileBounded(path, kMaxBenchConfigBytes);
+  auto text = readYamlFile(path, kMaxBenchConfigBytes);
   if (!text) return text.error();
   return parseBenchConfig(*text, path);
 }

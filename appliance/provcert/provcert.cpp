@@ -14,6 +14,7 @@
 
 #include "core/bytes.hpp"
 #include "core/files.hpp"
+#include "core/openssl_ptr.hpp"
 #include "core/reasons.hpp"
 
 namespace pb {
@@ -22,21 +23,6 @@ namespace {
 
 constexpr std::int64_t kDay = 86400;
 constexpr std::size_t kMaxRevoked = 1'000'000;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct CrlFree {
-  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-BioPtr memBio(std::string_view data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-}
 
 std::string nameText(const X509_NAME* name) {
   BioPtr out(BIO_new(BIO_s_mem()));
@@ -102,7 +88,7 @@ Result<ProvCertInfo> parseProvCertPem(std::string_view pem) {
     return makeError("provcert", "certificate file too large");
   BioPtr in = memBio(pem);
   if (!in) return makeError("provcert", "out of memory");
-  std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+  X509Ptr cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
   if (!cert) return makeError("provcert", "no PEM certificate found");
   ProvCertInfo info;
   info.subject = nameText(X509_get_subject_name(cert.get()));
@@ -124,7 +110,7 @@ Result<ProvCertInfo> parseProvCertPem(std::string_view pem) {
 
 Result<CrlInfo> parseCrl(std::string_view data) {
   if (data.size() > kMaxCrlFileBytes) return makeError("provcert", "CRL file too large");
-  std::unique_ptr<X509_CRL, CrlFree> crl;
+  X509CrlPtr crl;
   if (data.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
     BioPtr in = memBio(data);
     if (in) crl.reset(PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr));

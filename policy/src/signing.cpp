@@ -10,27 +10,13 @@
 
 #include "core/bytes.hpp"
 #include "core/files.hpp"
+#include "core/openssl_ptr.hpp"
 
 namespace pb {
 
 namespace {
 
 constexpr std::size_t kSignatureBytes = 64;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Bio = std::unique_ptr<BIO, BioFree>;
 
 Error sigError(std::string message) {
   return makeError("signature", std::move(message));
@@ -40,10 +26,6 @@ std::string bioText(BIO* bio) {
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio, &data);
   return len > 0 ? std::string(data, static_cast<std::size_t>(len)) : std::string();
-}
-
-Bio memBio(std::string_view text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
 
 Result<std::string> fingerprintOf(EVP_PKEY* key) {
@@ -56,7 +38,7 @@ Result<std::string> fingerprintOf(EVP_PKEY* key) {
 }
 
 Result<std::string> publicPemOf(EVP_PKEY* key) {
-  Bio out(BIO_new(BIO_s_mem()));
+  BioPtr out(BIO_new(BIO_s_mem()));
   if (!out || PEM_write_bio_PUBKEY(out.get(), key) != 1) {
     return sigError("cannot write the public key");
   }
@@ -99,7 +81,7 @@ std::optional<std::string> decodeSignature(std::string_view text) {
 }
 
 bool verifyWith(EVP_PKEY* key, std::string_view bytes, const std::string& signature) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) return false;
   const int rc = EVP_DigestVerify(
       ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
@@ -108,9 +90,9 @@ bool verifyWith(EVP_PKEY* key, std::string_view bytes, const std::string& signat
   return rc == 1;
 }
 
-Result<Pkey> readPrivateKey(std::string_view pem) {
-  Bio in = memBio(pem);
-  Pkey key(in ? PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr) : nullptr);
+Result<PkeyPtr> readPrivateKey(std::string_view pem) {
+  BioPtr in = memBio(pem);
+  PkeyPtr key(in ? PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr) : nullptr);
   ERR_clear_error();
   // Never echo key material: the message says only what is wrong.
   if (!key) return sigError("not a PEM private key");
@@ -121,14 +103,14 @@ Result<Pkey> readPrivateKey(std::string_view pem) {
 }  // namespace
 
 Result<SigningKeyPair> generateSigningKey() {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
     return sigError("Ed25519 key generation failed");
   }
-  Pkey key(raw);
+  PkeyPtr key(raw);
   SigningKeyPair pair;
-  Bio priv(BIO_new(BIO_s_mem()));
+  BioPtr priv(BIO_new(BIO_s_mem()));
   if (!priv ||
       PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return sigError("cannot write the private key");
@@ -152,7 +134,7 @@ Result<SigningKeyPair> generateSigningKey() {
 Result<std::string> signPolicyBytes(std::string_view bytes, std::string_view privateKeyPem) {
   auto key = readPrivateKey(privateKeyPem);
   if (!key) return key.error();
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string sig(kSignatureBytes, '\0');
   std::size_t len = sig.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
@@ -172,8 +154,8 @@ Result<std::string> privateKeyFingerprint(std::string_view privateKeyPem) {
 }
 
 Result<TrustedSigner> parseTrustedSigner(std::string_view publicPem, const std::string& source) {
-  Bio in = memBio(publicPem);
-  Pkey key(in ? PEM_read_bio_PUBKEY(in.get(), nullptr, nullptr, nullptr) : nullptr);
+  BioPtr in = memBio(publicPem);
+  PkeyPtr key(in ? PEM_read_bio_PUBKEY(in.get(), nullptr, nullptr, nullptr) : nullptr);
   ERR_clear_error();
   if (!key) return sigError(source + ": not a PEM public key");
   if (!isEd25519(key.get())) return sigError(source + ": not an Ed25519 public key");
@@ -208,8 +190,8 @@ Result<TrustedSigner> verifyPolicySignature(std::string_view bytes, std::string_
   }
   if (signers.empty()) return sigError("no trusted policy signers are configured");
   for (const auto& s : signers) {
-    Bio in = memBio(s.publicPem);
-    Pkey key(in ? PEM_read_bio_PUBKEY(in.get(), nullptr, nullptr, nullptr) : nullptr);
+    BioPtr in = memBio(s.publicPem);
+    PkeyPtr key(in ? PEM_read_bio_PUBKEY(in.get(), nullptr, nullptr, nullptr) : nullptr);
     ERR_clear_error();
     if (key && verifyWith(key.get(), bytes, *sig)) return s;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/reasons.hpp"
+#include "core/text.hpp"
 #include "policy/check_result.hpp"
 #include "policy/device_facts.hpp"
 #include "policy/policy.hpp"
@@ -24,7 +25,6 @@ CheckResult missing(std::string_view id, std::string message,
 
 // "a, b, c" with at most `max` items, then "and N more": device-reported lists stay readable.
 std::string joinLimited(const std::vector<std::string>& items, std::size_t max = 8);
-std::string lowerAscii(std::string_view s);
 
 enum class AmtSeen { Unknown, Absent, Present };
 AmtSeen amtSeen(const DeviceFacts& facts);

@@ -64,14 +64,6 @@ std::string joinLimited(const std::vector<std::string>& items, std::size_t max) 
   return out;
 }
 
-std::string lowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 AmtSeen amtSeen(const DeviceFacts& facts) {
   if (!facts.amt) return AmtSeen::Unknown;
   switch (facts.amt->access) {

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/device_state.hpp"
 #include "core/reasons.hpp"
+#include "core/text.hpp"
 
 namespace pb {
 namespace {
@@ -79,6 +80,25 @@ TEST(Reasons, CodesAreUniqueSortedAndComplete) {
   }
   EXPECT_NE(findReason(reason::kNotRegistered), nullptr);
   EXPECT_EQ(findReason("PB-0000"), nullptr);
+}
+
+TEST(Text, LowerAsciiMapsOnlyAToZ) {
+  EXPECT_EQ(lowerAscii("AbC-09_z"), "abc-09_z");
+  EXPECT_EQ(lowerAscii("\xc3\x89"), "\xc3\x89");  // UTF-8 bytes pass unchanged
+  EXPECT_EQ(lowerAscii(""), "");
+}
+
+TEST(Text, LowerSlugAlphabetFirstCharacterAndLength) {
+  EXPECT_TRUE(isLowerSlug("bench-01"));
+  EXPECT_TRUE(isLowerSlug("0a"));
+  EXPECT_TRUE(isLowerSlug(std::string(32, 'a')));
+  EXPECT_FALSE(isLowerSlug(std::string(33, 'a')));
+  EXPECT_FALSE(isLowerSlug("abc", 2));
+  EXPECT_FALSE(isLowerSlug(""));
+  EXPECT_FALSE(isLowerSlug("-a"));
+  EXPECT_FALSE(isLowerSlug("Bench"));
+  EXPECT_FALSE(isLowerSlug("a_b"));
+  EXPECT_FALSE(isLowerSlug("a b"));
 }
 
 }  // namespace
