@@ -2,10 +2,9 @@
 // benchd and benchctl as an operator meets them: config validation, first-start keys, access
 // control by peer credentials.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 
