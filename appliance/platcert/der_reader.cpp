@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "platcert/der_reader.hpp"
 
+#include "core/clock.hpp"
 #include "core/reasons.hpp"
 
 namespace pb::platcert {
@@ -119,51 +120,27 @@ Result<std::int64_t> decodeSmallInt(const Tlv& tlv, const char* what) {
   return static_cast<std::int64_t>(v);
 }
 
-namespace {
-
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(ByteSpan s, std::size_t off, std::size_t n, int& out) {
-  out = 0;
-  for (std::size_t i = off; i < off + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-}  // namespace
-
 Result<std::int64_t> decodeTime(const Tlv& tlv) {
-  const ByteSpan s = tlv.value;
-  int year = 0;
-  std::size_t off = 0;
-  if (tlv.tag == tag::kGeneralizedTime && s.size() == 15) {
-    if (!digits(s, 0, 4, year)) return malformed("bad GeneralizedTime");
-    off = 4;
-  } else if (tlv.tag == tag::kUtcTime && s.size() == 13) {
-    if (!digits(s, 0, 2, year)) return malformed("bad UTCTime");
-    year += year < 50 ? 2000 : 1900;  // RFC 5280 4.1.2.5.1
-    off = 2;
+  const std::string s(tlv.value.begin(), tlv.value.end());
+  std::string year;
+  std::string rest;
+  if (tlv.tag == tag::kGeneralizedTime && s.size() == 15 && s[14] == 'Z') {
+    year = s.substr(0, 4);
+    rest = s.substr(4);
+  } else if (tlv.tag == tag::kUtcTime && s.size() == 13 && s[12] == 'Z') {
+    // RFC 5280 4.1.2.5.1: two-digit years 50..99 are 19xx, 00..49 are 20xx.
+    year = (s[0] >= '5' ? "19" : "20") + s.substr(0, 2);
+    rest = s.substr(2);
   } else {
     return malformed("validity time is not GeneralizedTime/UTCTime in Zulu form");
   }
-  int mon = 0, day = 0, hh = 0, mm = 0, ss = 0;
-  if (!digits(s, off, 2, mon) || !digits(s, off + 2, 2, day) || !digits(s, off + 4, 2, hh) ||
-      !digits(s, off + 6, 2, mm) || !digits(s, off + 8, 2, ss) || s[off + 10] != 'Z')
-    return malformed("bad validity time");
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
-    return malformed("validity time out of range");
-  return daysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
-         hh * 3600 + mm * 60 + ss;
+  // The one UTC parser (core/clock): checks digits, ranges and the day of the month.
+  const std::string iso = year + "-" + rest.substr(0, 2) + "-" + rest.substr(2, 2) + "T" +
+                          rest.substr(4, 2) + ":" + rest.substr(6, 2) + ":" + rest.substr(8, 2) +
+                          "Z";
+  std::int64_t t = 0;
+  if (!parseUtc(iso, t)) return malformed("bad validity time");
+  return t;
 }
 
 }  // namespace pb::platcert
