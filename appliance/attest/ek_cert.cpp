@@ -70,6 +70,10 @@ Status loadDir(const std::string& dir, std::vector<X509Ptr>& out) {
 
 }  // namespace
 
+Status loadCertificateDir(const std::string& dir, std::vector<X509Ptr>& out) {
+  return loadDir(dir, out);
+}
+
 Result<X509Ptr> parseCertificateDer(const Bytes& der) {
   if (der.empty() || der.size() > kMaxCertBytes)
     return chainError("EK certificate size out of bounds");

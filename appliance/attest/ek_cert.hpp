@@ -26,6 +26,10 @@ struct X509Free {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 
+// Appends every certificate of every *.pem / *.crt / *.cer file in `dir` (also used for the OEM
+// roots of platform certificates).
+Status loadCertificateDir(const std::string& dir, std::vector<X509Ptr>& out);
+
 // DER certificate, bounded, no trailing bytes.
 Result<X509Ptr> parseCertificateDer(const Bytes& der);
 

@@ -102,7 +102,7 @@ constexpr std::array<OptionSpec, 6> kQuoteVerifyOptions{{
      "requested selection, sha256:0,1,2 (default: the PCR file's)"},
 }};
 
-const std::array<CommandSpec, 21> kCommands{{
+const std::array<CommandSpec, 22> kCommands{{
 
     {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
     {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
@@ -162,10 +162,13 @@ const std::array<CommandSpec, 21> kCommands{{
      "Exit 0 only when all pass. Works offline (no connection to benchd)."},
     {"eventlog show", "", "FILE", kNoOptions, "Parse and replay a binary TCG event log (offline).",
      "FILE is a crypto-agile log (binary_bios_measurements). Works offline."},
+    {"platformcert show", "", "FILE", kNoOptions, "Parse a TCG platform certificate (offline).",
+     "FILE is a DER attribute certificate (TPM NV 0x01C08000 or the OEM's file). Prints holder,\n"
+     "issuer, validity, platform manufacturer, model, serial and components. Works offline."},
 }};
 
-constexpr std::array<std::string_view, 6> kGroups{"device", "registry", "audit",
-                                                  "policy", "quote",    "eventlog"};
+constexpr std::array<std::string_view, 7> kGroups{"device", "registry", "audit",       "policy",
+                                                  "quote",  "eventlog", "platformcert"};
 
 const CommandSpec* findCommand(std::string_view words) {
   for (const auto& c : kCommands) {
@@ -399,9 +402,11 @@ CommandLine parseCommandLine(const std::vector<std::string>& args, std::string_v
                    : !envSocket.empty() ? std::string(envSocket)
                                         : std::string(kDefaultAdminSocket);
 
-  if (cmd->words == "quote verify" || cmd->words == "eventlog show") {
-    inv.action = cmd->words == "quote verify" ? Invocation::Action::QuoteVerify
-                                              : Invocation::Action::EventlogShow;
+  if (cmd->words == "quote verify" || cmd->words == "eventlog show" ||
+      cmd->words == "platformcert show") {
+    inv.action = cmd->words == "quote verify"    ? Invocation::Action::QuoteVerify
+                 : cmd->words == "eventlog show" ? Invocation::Action::EventlogShow
+                                                 : Invocation::Action::PlatformcertShow;
     for (const auto& [name, value] : values) inv.offline.emplace_back(name, value);
     if (!positionals.empty()) inv.file = positionals.front();
     return inv;

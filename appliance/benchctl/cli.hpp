@@ -26,7 +26,8 @@ struct Invocation {
     Help,
     Version,
     QuoteVerify,
-    EventlogShow
+    EventlogShow,
+    PlatformcertShow
   };
   Action action = Action::Help;
   std::string socketPath;  // --socket, else the environment, else kDefaultAdminSocket

@@ -21,6 +21,7 @@
 #include "benchctl/render.hpp"
 #include "core/clock.hpp"
 #include "core/files.hpp"
+#include "platcert/platform_cert_json.hpp"
 #include "policy/signing.hpp"
 
 namespace {
@@ -138,6 +139,19 @@ int runEventlogShow(const pb::Invocation& inv) {
   return ok ? kExitOk : kExitFailed;
 }
 
+int runPlatformcertShow(const pb::Invocation& inv) {
+  pb::Bytes der;
+  if (!readInput(inv.file, der)) return kExitFailed;
+  auto pc = pb::platcert::parsePlatformCertificate(der);
+  if (!pc) {
+    std::cerr << "benchctl: " << pc.error().code << ": " << pc.error().message << "\n";
+    return kExitFailed;
+  }
+  // Certificate strings are printed only when printable (platform_cert_json.hpp).
+  std::cout << (inv.json ? dumpJson(pb::platcert::toJson(*pc)) : pb::platcert::toText(*pc));
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,6 +191,8 @@ int main(int argc, char** argv) {
       return runQuoteVerify(inv);
     case pb::Invocation::Action::EventlogShow:
       return runEventlogShow(inv);
+    case pb::Invocation::Action::PlatformcertShow:
+      return runPlatformcertShow(inv);
   }
   return kExitUsage;
 }

@@ -261,6 +261,42 @@ constexpr std::array kReasons{
     Reason{kNotHardwareBacked, "not_hardware_backed",
            "The agent could not prove that its keys live inside a hardware TPM.",
            "Reconnect the device; if it repeats, the TPM may be emulated: investigate."},
+    Reason{kPlatformCertMissing, "platform_certificate_missing",
+           "Policy requires a TCG platform certificate and the device did not provide one.",
+           "Check that the OEM shipped the platform certificate (TPM NV index or EFI partition); "
+           "if this model has none, set tpm.platform_certificate to verify_if_present."},
+    Reason{kPlatformCertMalformed, "platform_certificate_malformed",
+           "The device's TCG platform certificate could not be parsed.",
+           "Run `benchctl platformcert show FILE` on the certificate and send it to the OEM; "
+           "the certificate in the TPM NV index may be damaged."},
+    Reason{kPlatformCertUntrusted, "platform_certificate_untrusted",
+           "The platform certificate was not issued by an OEM certificate authority this bench "
+           "trusts.",
+           "Add the OEM's root (and intermediate) to tpm.oem_roots_dir after checking it; "
+           "otherwise treat the device as suspect."},
+    Reason{kPlatformCertSignature, "platform_certificate_bad_signature",
+           "The platform certificate's signature does not verify with its issuer's key.",
+           "Treat the device as suspect: the certificate was altered or forged."},
+    Reason{kPlatformCertExpired, "platform_certificate_expired",
+           "The platform certificate is outside its validity period.",
+           "Check the bench clock; if it is right, ask the OEM for a current platform "
+           "certificate."},
+    Reason{kPlatformCertHolderMismatch, "platform_certificate_holder_mismatch",
+           "The platform certificate was issued for a different TPM than the one in this device.",
+           "Treat the device as suspect: the TPM or the certificate was moved from another "
+           "machine."},
+    Reason{kPlatformSerialMismatch, "platform_serial_mismatch",
+           "The OEM-signed platform serial number differs from the serial in the asset register.",
+           "The device is quarantined: check the chassis label against the register and "
+           "investigate a swapped board."},
+    Reason{kPlatformModelMismatch, "platform_model_mismatch",
+           "The OEM-signed platform model differs from the model the device reports.",
+           "Check that the firmware identity (SMBIOS) was not reprogrammed; compare with the "
+           "label."},
+    Reason{kPlatformComponentSwapped, "platform_component_swapped",
+           "A component the OEM certified (with its serial) is not the one in the device now.",
+           "Check the service history: a replaced part needs a delta platform certificate or a "
+           "documented repair."},
     Reason{kInterruptedByRestart, "interrupted_by_restart",
            "The appliance restarted while this device was in progress.",
            "Nothing to fix: reconnect the device (the agent retries by itself)."},

@@ -96,6 +96,16 @@ inline constexpr std::string_view kSecureBootOff = "PB-3060";
 inline constexpr std::string_view kSecureBootUnknown = "PB-3061";
 inline constexpr std::string_view kGoldenPcrMismatch = "PB-3070";
 inline constexpr std::string_view kNotHardwareBacked = "PB-3080";
+// 310x: TCG platform certificate (appliance/platcert)
+inline constexpr std::string_view kPlatformCertMissing = "PB-3100";
+inline constexpr std::string_view kPlatformCertMalformed = "PB-3101";
+inline constexpr std::string_view kPlatformCertUntrusted = "PB-3102";
+inline constexpr std::string_view kPlatformCertSignature = "PB-3103";
+inline constexpr std::string_view kPlatformCertExpired = "PB-3104";
+inline constexpr std::string_view kPlatformCertHolderMismatch = "PB-3105";
+inline constexpr std::string_view kPlatformSerialMismatch = "PB-3106";
+inline constexpr std::string_view kPlatformModelMismatch = "PB-3107";
+inline constexpr std::string_view kPlatformComponentSwapped = "PB-3108";
 // 90xx: appliance-side conditions
 inline constexpr std::string_view kInterruptedByRestart = "PB-9001";
 inline constexpr std::string_view kInternalError = "PB-9002";

@@ -2,6 +2,7 @@
 // benchd and benchctl as an operator meets them: config validation, first-start keys, access
 // control by peer credentials.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +155,38 @@ TEST(ReasonCodes, CommittedDocumentMatchesTheCatalogue) {
   ASSERT_EQ(r.exitCode, 0);
   EXPECT_EQ(r.out, readFile(sourceDir() + "/appliance/REASON_CODES.md"))
       << "regenerate: benchctl reasons --markdown > appliance/REASON_CODES.md";
+}
+
+}  // namespace
+}  // namespace pb::test
+
+namespace pb::test {
+namespace {
+
+// `benchctl platformcert show` on a real OEM certificate (tests/fixtures/platform_certs), offline.
+TEST(PlatformcertShow, PrintsIdentityAndComponentsOfARealCertificate) {
+  const std::string file = sourceDir() + "/tests/fixtures/platform_certs/Intel_nuc1.cer";
+  SpawnOptions so;
+  so.args = {binDir() + "/benchctl", "platformcert", "show", file};
+  RunResult r = run(so);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("platform serial: DW1600420300110_BTDN732000QM"), std::string::npos);
+  EXPECT_NE(r.out.find("Samsung | M471A5143EB0-CPB | serial"), std::string::npos);
+  so.args = {binDir() + "/benchctl", "platformcert", "show", file, "--json"};
+  r = run(so);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["platform"]["model"], "NUC7i5DNHE");
+  EXPECT_EQ(j["components"].size(), 4U);
+}
+
+TEST(PlatformcertShow, MalformedFileFailsWithItsReasonCode) {
+  SpawnOptions so;
+  so.args = {binDir() + "/benchctl", "platformcert", "show",
+             sourceDir() + "/tests/fixtures/platform_certs/README.md"};
+  RunResult r = run(so);
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("PB-3101"), std::string::npos);
 }
 
 }  // namespace
