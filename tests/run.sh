@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds provbench and runs the whole test suite: unit and integration tests (ctest), the same
-# again under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer target for a short
-# smoke run over its seed corpus. Installs missing Debian packages first.
-# Usage: bash tests/run.sh   (PB_JOBS=N build parallelism; PB_SKIP_ASAN=1 / PB_SKIP_FUZZ=1 to skip)
+# Checks the formatting (clang-format, tests/lint.sh format), builds provbench and runs the whole
+# test suite: unit and integration tests (ctest), the same again under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then each libFuzzer target for a short smoke run over its seed corpus.
+# Installs missing Debian packages first.
+# Usage: bash tests/run.sh   (PB_JOBS=N build parallelism; PB_SKIP_LINT=1 / PB_SKIP_ASAN=1 /
+#        PB_SKIP_FUZZ=1 to skip a step locally; CI skips nothing)
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
 bash image/dev/bootstrap.sh
 jobs="${PB_JOBS:-$(nproc)}"
+
+if [ "${PB_SKIP_LINT:-0}" != "1" ]; then
+  bash tests/lint.sh format
+fi
 
 echo "== configure and build (build/default)"
 cmake --preset default >/dev/null
