@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "admission/identity.hpp"
 #include "core/clock.hpp"
 #include "core/reasons.hpp"
-#include "registry/registry_import.hpp"
 
 namespace pb {
 

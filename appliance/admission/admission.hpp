@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "core/device_state.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 #include "store/store.hpp"
 
 namespace pb {

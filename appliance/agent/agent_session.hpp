@@ -26,7 +26,7 @@
 
 #include "agent/responder.hpp"
 #include "core/result.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 
 namespace pb {
 

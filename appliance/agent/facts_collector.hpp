@@ -10,7 +10,7 @@
 
 #include "core/result.hpp"
 #include "mei/amt_transport.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 
 namespace pb {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent/facts_responder.hpp"
 
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 
 namespace pb {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "agent/responder.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 
 namespace pb {
 

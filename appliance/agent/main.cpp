@@ -19,7 +19,7 @@
 #include "mei/unix_socket_transport.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_identity.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "sysfs/identity_reader.hpp"
 
 namespace {

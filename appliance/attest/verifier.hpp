@@ -15,7 +15,7 @@
 #include "attest/quote.hpp"
 #include "core/clock.hpp"
 #include "policy/check_result.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 #include "policy/policy.hpp"
 
 namespace pb::attest {

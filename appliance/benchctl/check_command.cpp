@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchctl/render.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/policy.hpp"
 

@@ -35,6 +35,7 @@
 #include "net/tls_listener.hpp"
 #include "policy/policy.hpp"
 #include "provcert/provcert_monitor.hpp"
+#include "session/refusal_frame.hpp"
 #include "session/session_manager.hpp"
 #include "store/store.hpp"
 #include "store/store_worker.hpp"
@@ -354,6 +355,7 @@ int main(int argc, char** argv) {
   // Handshakes in flight are bounded by the session cap: a burst of a full bench is normal.
   lopt.maxHandshakes = config->maxSessions;
   lopt.firstByteTimeout = std::chrono::milliseconds(config->helloTimeoutMs);
+  lopt.refusalFrame = pb::refusalFrame;
   // The slots' own sources keep a share of sessions and handshakes that others cannot take.
   lopt.reserved = config->reservedSlotSessions;
   lopt.isReservedSource = [slotBySource](const std::string& peer) {

@@ -7,7 +7,7 @@
 #include "admission/admission.hpp"
 #include "core/files.hpp"
 #include "core/reasons.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 
 namespace pb {

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/reasons.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 #include "protocol/messages.hpp"
 #include "session/policy_snapshot.hpp"

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 
 namespace pb {
 

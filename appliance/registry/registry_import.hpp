@@ -17,17 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "admission/identity.hpp"
 #include "registry/registry_row.hpp"
 
 namespace pb {
 
 enum class RegistryFormat { Csv, Yaml };
-
-struct RowError {
-  int line = 0;       // 1-based; 0 for a problem with the whole input (e.g. too large)
-  std::string field;  // column / key name, "" for row- or file-level problems
-  std::string message;
-};
 
 struct RegistryParse {
   std::vector<RegistryRow> rows;  // only meaningful when errors is empty
@@ -47,19 +42,7 @@ RegistryParse parseRegistry(std::string_view text, RegistryFormat format, std::i
 // ".csv" -> Csv, ".yaml"/".yml" -> Yaml (case-insensitive), anything else nullopt.
 std::optional<RegistryFormat> registryFormatForFile(const std::string& fileName);
 
-// Checks an already-normalised row (canonical UUID, lower-case EK hash) against the same rules the
-// parser applies. The store calls this again before writing, so a row that did not come through
-// parseRegistry cannot slip past validation. Errors carry row.line.
-std::vector<RowError> validateRegistryRow(const RegistryRow& row);
-
-// Shared with admission: placeholder identifiers that cannot identify a device. Trimmed and
-// case-insensitive; "" and whitespace-only are bogus too.
-bool isBogusSerial(std::string_view serial);
-// Firmware default UUIDs (all-zero, all-F, any single repeated digit, well-known board defaults).
-// Accepts any form canonicalUuid accepts; an unparseable UUID is bogus as well.
-bool isBogusUuid(std::string_view canonicalUuid);
-// Accepts upper/lower case, with or without braces, surrounding whitespace ignored; returns the
-// lower-case 8-4-4-4-12 form, nullopt for anything else.
-std::optional<std::string> canonicalUuid(std::string_view text);
+// The identity rules the parser applies (isBogusSerial, isBogusUuid, canonicalUuid) live in
+// admission/identity.hpp, included here so callers of the parser keep seeing them.
 
 }  // namespace pb

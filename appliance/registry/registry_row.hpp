@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pb {
 
@@ -19,5 +20,17 @@ struct RegistryRow {
   std::int64_t windowUntil = 0;  // exclusive
   int line = 0;                  // source line in the imported file (for error reports)
 };
+
+struct RowError {
+  int line = 0;       // 1-based; 0 for a problem with the whole input (e.g. too large)
+  std::string field;  // column / key name, "" for row- or file-level problems
+  std::string message;
+};
+
+// Checks an already-normalised row (canonical UUID, lower-case EK hash) against the same rules the
+// parser applies. Declared with the row, not the parser, because the store calls it again before
+// writing (a row that did not come through parseRegistry cannot slip past validation) and the
+// store must not depend on the importer. Errors carry row.line.
+std::vector<RowError> validateRegistryRow(const RegistryRow& row);
 
 }  // namespace pb

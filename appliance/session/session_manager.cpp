@@ -8,10 +8,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "admission/identity.hpp"
 #include "core/bytes.hpp"
 #include "core/reasons.hpp"
 #include "protocol/messages.hpp"
-#include "registry/registry_import.hpp"
 
 namespace pb {
 

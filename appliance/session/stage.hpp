@@ -22,7 +22,7 @@
 #include "core/device_state.hpp"
 #include "core/log.hpp"
 #include "net/frame_transport.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 #include "store/store.hpp"
 
 namespace pb {

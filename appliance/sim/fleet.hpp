@@ -10,7 +10,7 @@
 
 #include "amt/amt_sim_config.hpp"
 #include "core/result.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 
 namespace pb {
 

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admission/identity.hpp"
 #include "core/reasons.hpp"
-#include "registry/registry_import.hpp"
 #include "store/audit_chain.hpp"
 #include "store/audit_verify.hpp"
 #include "store/migrations.hpp"

@@ -15,10 +15,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/reasons.hpp"
 #include "net/deadline.hpp"
 #include "net/tls_frame_transport.hpp"
-#include "protocol/messages.hpp"
 
 namespace pb {
 
@@ -121,22 +119,25 @@ bool startHandshake(State& s, const std::string& source, bool reservedSource) {
   return true;
 }
 
-// nullopt = admitted (and counted); otherwise the refusal to send.
-std::optional<ErrorFrame> admit(State& s, const std::string& source, bool reservedSource) {
+struct Refused {
+  Refusal why;
+  std::string detail;
+};
+
+// nullopt = admitted (and counted); otherwise why it was refused.
+std::optional<Refused> admit(State& s, const std::string& source, bool reservedSource) {
   std::lock_guard lock(s.mu);
-  if (s.stopped)
-    return ErrorFrame{std::string(reason::kShuttingDown), "the bench is shutting down"};
+  if (s.stopped) return Refused{Refusal::ShuttingDown, "the bench is shutting down"};
   if (s.sessions >= capFor(s, s.options.maxSessions, reservedSource)) {
-    return ErrorFrame{std::string(reason::kTooManySessions),
-                      "the bench is handling its maximum of " +
-                          std::to_string(s.options.maxSessions) + " sessions"};
+    return Refused{Refusal::TooManySessions, "the bench is handling its maximum of " +
+                                                 std::to_string(s.options.maxSessions) +
+                                                 " sessions"};
   }
   auto& fromSource = s.perSource[source];
   if (fromSource >= s.options.maxSessionsPerSource) {
     if (fromSource == 0) s.perSource.erase(source);
-    return ErrorFrame{
-        std::string(reason::kTooManyFromSource),
-        "this address already has " + std::to_string(fromSource) + " session(s) open"};
+    return Refused{Refusal::TooManyFromSource,
+                   "this address already has " + std::to_string(fromSource) + " session(s) open"};
   }
   ++fromSource;
   ++s.sessions;
@@ -186,8 +187,11 @@ asio::awaitable<void> runConnection(std::shared_ptr<State> state, tcp::socket so
   auto transport = std::make_unique<TlsFrameTransport>(
       std::move(stream), state->options.maxFrameBytes, state->options.closeTimeout);
   if (auto refusal = admit(*state, source, reservedSource)) {
-    Status st = co_await transport->writeFrame(refusal->toJson(), state->options.closeTimeout);
-    (void)st;  // the peer may already be gone; nothing more to tell it
+    if (state->options.refusalFrame) {
+      Status st = co_await transport->writeFrame(
+          state->options.refusalFrame(refusal->why, refusal->detail), state->options.closeTimeout);
+      (void)st;  // the peer may already be gone; nothing more to tell it
+    }
     co_await transport->close();
     co_return;
   }

@@ -3,8 +3,10 @@
 // handler coroutine running on its own strand.
 //
 // Admission happens after the handshake so the refusal can be explained in-band: over maxSessions
-// the client gets one error frame reason::kTooManySessions, over maxSessionsPerSource (per remote
-// IP) reason::kTooManyFromSource, after stop() reason::kShuttingDown; then the connection closes.
+// (Refusal::TooManySessions), over maxSessionsPerSource per remote IP (TooManyFromSource) or after
+// stop() (ShuttingDown) the client gets the one frame ListenerOptions::refusalFrame makes of it;
+// then the connection closes. The driver knows why it refuses, not how the product words it: the
+// session layer supplies the frame (session/refusal_frame.hpp, with its reason codes).
 // Handshakes are bounded too: the first byte of the ClientHello must arrive within
 // firstByteTimeout (far shorter than an io timeout, so idle connects are shed fast), the handshake
 // must finish within handshakeTimeout, at most maxHandshakes may be in progress at once and at
@@ -27,12 +29,15 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 #include "net/frame_transport.hpp"
 #include "protocol/frame.hpp"
 
 namespace pb {
+
+enum class Refusal { ShuttingDown, TooManySessions, TooManyFromSource };
 
 struct ListenerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal to bind
@@ -50,6 +55,9 @@ struct ListenerOptions {
   std::function<bool(const std::string& source)> isReservedSource;
   // Bounds the write of a refusal error frame and every transport's TLS shutdown (close()).
   std::chrono::milliseconds closeTimeout{1000};
+  // The frame sent before closing a refused connection (`detail` is a human explanation with the
+  // limit in it). Unset: the connection closes without one.
+  std::function<nlohmann::json(Refusal, const std::string& detail)> refusalFrame;
 };
 
 // @par Thread Safety
@@ -71,7 +79,7 @@ class TlsListener {
 
   // Binds and listens; returns the bound port. Fails if already started or the bind fails.
   Result<std::uint16_t> start();
-  // Stops accepting. Handshakes in progress end with a kShuttingDown error frame; handlers that
+  // Stops accepting. Handshakes in progress end with a Refusal::ShuttingDown frame; handlers that
   // are already running are left to finish (each of their operations has its own timeout).
   void stop();
 

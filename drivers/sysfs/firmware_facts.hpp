@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 
 namespace pb {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 
 namespace pb {
 

@@ -10,7 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/clock.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "core/clock.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -20,7 +20,7 @@
 
 #include "core/clock.hpp"
 #include "policy/check_result.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 #include "policy/policy.hpp"
 
 namespace pb {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "checks/check_helpers.hpp"
-#include "policy/device_facts_json.hpp"
+#include "facts/device_facts.hpp"
 #include "policy/evaluate.hpp"
 
 namespace pb::checks {

@@ -9,7 +9,7 @@
 #include "core/reasons.hpp"
 #include "core/text.hpp"
 #include "policy/check_result.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 #include "policy/policy.hpp"
 
 namespace pb::checks {

@@ -41,13 +41,11 @@ class HandlerTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<Store> makeStore() {
-#ifdef PB_HAVE_STORE
     if (GetParam() == "sqlite") {
       auto s = Store::open(dir_.path() + "/inventory.db", Bytes(32, 0x42), clock_);
       EXPECT_TRUE(s.ok()) << s.error().message;
       return s.ok() ? std::move(*s) : nullptr;
     }
-#endif
     return std::make_unique<test::FakeStore>(clock_);
   }
 
@@ -499,11 +497,7 @@ TEST_P(HandlerTest, DeniedRequestsAreAuditedAsOneRecordPerSummary) {
   EXPECT_EQ(rec.details["last_at"], formatUtc(1'700'000'059));
 }
 
-#ifdef PB_HAVE_STORE
 INSTANTIATE_TEST_SUITE_P(Stores, HandlerTest, ::testing::Values("fake", "sqlite"));
-#else
-INSTANTIATE_TEST_SUITE_P(Stores, HandlerTest, ::testing::Values("fake"));
-#endif
 
 // ---- failures the real database cannot be made to produce on demand ----
 

@@ -44,13 +44,11 @@ std::vector<RegistryRow> rows(int n) {
 class PagingTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-#ifdef PB_HAVE_STORE
     if (GetParam() == "sqlite") {
       auto s = Store::open(dir_.path() + "/inventory.db", Bytes(32, 0x42), clock_);
       ASSERT_TRUE(s.ok()) << s.error().message;
       store_ = std::move(*s);
     }
-#endif
     if (!store_) store_ = std::make_unique<test::FakeStore>(clock_);
     auto imported = store_->importRegistry(rows(kDevices), "uid:0", "big.csv");
     ASSERT_TRUE(imported.ok()) << imported.error().message;
@@ -157,11 +155,7 @@ TEST_P(PagingTest, InvalidCursorsAreRefused) {
   }
 }
 
-#ifdef PB_HAVE_STORE
 INSTANTIATE_TEST_SUITE_P(Stores, PagingTest, ::testing::Values("fake", "sqlite"));
-#else
-INSTANTIATE_TEST_SUITE_P(Stores, PagingTest, ::testing::Values("fake"));
-#endif
 
 }  // namespace
 }  // namespace pb

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "benchctl/cli.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "test_facts.hpp"
 
 namespace pb {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "test_facts.hpp"
 
 namespace pb {

@@ -2,7 +2,7 @@
 // A device that passes every check under goodPolicy(), for tests to spoil one fact at a time.
 #pragma once
 
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 #include "policy/policy.hpp"
 
 namespace pb::test {

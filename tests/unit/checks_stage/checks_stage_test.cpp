@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #include "core/reasons.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 #include "protocol/messages.hpp"
 #include "session/policy_snapshot.hpp"

@@ -17,6 +17,7 @@
 #include "net/tls_client.hpp"
 #include "net_test_support.hpp"
 #include "protocol/messages.hpp"
+#include "session/refusal_frame.hpp"
 
 namespace pb::test {
 namespace {
@@ -49,6 +50,7 @@ class ListenerTest : public NetTest {
  protected:
   // Handler: echo frames until the peer goes away or stays silent for 10 s.
   std::uint16_t listenEcho(ListenerOptions opts) {
+    opts.refusalFrame = refusalFrame;  // as benchd sets it
     listener_.emplace(io_.get_executor(), opts, serverCtx_,
                       [this](std::unique_ptr<FrameTransport> t) -> awaitable<void> {
                         ++handlerCalls_;

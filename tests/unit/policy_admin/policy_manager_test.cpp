@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "core/reasons.hpp"
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "store/store_worker.hpp"
 
 namespace pb {

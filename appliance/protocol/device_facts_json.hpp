@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
-#include "policy/device_facts.hpp"
+#include "facts/device_facts.hpp"
 
 namespace pb {
 
@@ -45,7 +45,5 @@ Result<DeviceFacts> deviceFactsFromJson(const nlohmann::json& j, FactsMode mode 
 Result<DeviceFacts> parseFactsText(std::string_view text);
 // Reads (at most kMaxFactsFileBytes, regular files only) and parses `path`.
 Result<DeviceFacts> loadFactsFile(const std::string& path);
-
-std::string_view toString(AmtAccess access);
 
 }  // namespace pb

@@ -3,17 +3,22 @@
 // evaluator sees it. Every group is optional: a group the agent could not read stays nullopt and
 // the checks that need it report missing_data, never pass.
 //
+// The vocabulary shared by the fact collectors (drivers/sysfs, agent), the facts codec (protocol)
+// and the evaluator (policy), so it lives in facts/, below all three.
+//
 // Contract between the agent/fact collectors (issue 4: firmware + AMT, issue 3: TPM), the policy
 // evaluator and `benchctl check --facts`. Field owners may add fields; never remove or rename.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "protocol/identity_facts.hpp"
+#include "facts/identity_facts.hpp"
 
 namespace pb {
 
@@ -41,6 +46,23 @@ struct AmtHashEntry {
 
 // What the MEI/AMTHI transport said, as a distinct explained fact (not a crash).
 enum class AmtAccess { Ok, NoMeiDevice, NoAmtClient, Busy, Disabled, Error };
+
+// The wire and display names of AmtAccess (the facts codec and the AMT checks both use them).
+inline constexpr std::array<std::pair<AmtAccess, std::string_view>, 6> kAmtAccessNames{{
+    {AmtAccess::Ok, "ok"},
+    {AmtAccess::NoMeiDevice, "no_mei_device"},
+    {AmtAccess::NoAmtClient, "no_amt_client"},
+    {AmtAccess::Busy, "busy"},
+    {AmtAccess::Disabled, "disabled"},
+    {AmtAccess::Error, "error"},
+}};
+
+inline std::string_view toString(AmtAccess access) {
+  for (const auto& [a, name] : kAmtAccessNames) {
+    if (a == access) return name;
+  }
+  return "error";
+}
 
 struct AmtFacts {
   AmtAccess access = AmtAccess::Error;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "policy/device_facts_json.hpp"
+#include "protocol/device_facts_json.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,14 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<AmtAccess, std::string_view>, 6> kAccessNames{{
-    {AmtAccess::Ok, "ok"},
-    {AmtAccess::NoMeiDevice, "no_mei_device"},
-    {AmtAccess::NoAmtClient, "no_amt_client"},
-    {AmtAccess::Busy, "busy"},
-    {AmtAccess::Disabled, "disabled"},
-    {AmtAccess::Error, "error"},
-}};
+constexpr const auto& kAccessNames = kAmtAccessNames;
 
 constexpr std::array<std::string_view, 4> kProvisioningStates{"", "pre", "in", "post"};
 constexpr std::array<std::string_view, 4> kControlModes{"", "none", "client", "acm"};
@@ -301,13 +294,6 @@ std::optional<Error> readTpm(const json& j, const std::string& path, FactsMode m
 }
 
 }  // namespace
-
-std::string_view toString(AmtAccess access) {
-  for (const auto& [a, name] : kAccessNames) {
-    if (a == access) return name;
-  }
-  return "error";
-}
 
 json toJson(const DeviceFacts& facts) {
   json out = json::object();
