@@ -24,6 +24,7 @@ set(PB_LAYER_MODULES
     "session|appliance/session|core,facts,identity,admission,store,protocol,net,policy"
     "checks|appliance/checks|core,facts,session,store,policy,protocol,amt"
     "attest|appliance/attest|core,facts,policy,protocol,session"
+    "platcert|appliance/platcert|core,attest:appliance/attest/ek_cert.hpp"
     "admin|appliance/admin|core,identity,registry,store"
     "kiosk|appliance/kiosk|core,store,policy"
     "agent|appliance/agent|*"
