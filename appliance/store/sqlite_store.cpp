@@ -553,9 +553,9 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
   if (!plan) return plan.error();
   if (!plan->badRows.empty()) {
     const RowError& e = plan->badRows.front();
-    return makeError(std::string(reason::kAdminBadRequest),
-                     "registry import: line " + std::to_string(e.line) + ": " + e.message +
-                         " (nothing imported)");
+    return makeError(std::string(reason::kAdminBadRequest), "registry import: line " +
+                                                                std::to_string(e.line) + ": " +
+                                                                e.message + " (nothing imported)");
   }
   if (!plan->conflicts.empty()) {
     const RowError& e = plan->conflicts.front();
@@ -637,9 +637,8 @@ Result<ImportChunkResult> SqliteStore::applyImportChunk(const ImportPlan& plan, 
       return conflict(at + "serial " + row.serial + " was registered as " + (*existing)->id +
                       " after the file was checked");
     }
-    if (p.op != ImportOp::Create &&
-        (!*existing || (*existing)->id != p.deviceId ||
-         !sameRegistration((*existing)->registry, p.before))) {
+    if (p.op != ImportOp::Create && (!*existing || (*existing)->id != p.deviceId ||
+                                     !sameRegistration((*existing)->registry, p.before))) {
       return conflict(at + "device " + p.deviceId + " (serial " + row.serial +
                       ") changed after the file was checked");
     }
