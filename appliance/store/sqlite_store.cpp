@@ -217,6 +217,9 @@ class SqliteStore final : public Store {
   Result<ImportSummary> importRegistry(const std::vector<RegistryRow>& rows,
                                        const std::string& actor,
                                        const std::string& sourceName) override;
+  Result<ImportChunkResult> applyImportChunk(const ImportPlan& plan, std::size_t begin,
+                                             std::size_t end, const std::string& actor,
+                                             const std::string& sourceName) override;
   Result<std::optional<DeviceRecord>> findDevice(const std::string& id) override;
   Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) override;
   Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) override;
@@ -271,6 +274,10 @@ class SqliteStore final : public Store {
   // The first device other than `deviceId` that `ek` identifies (bound or registered), as
   // "dev-000002 (serial X, bound)"; "" when none.
   Result<std::string> otherEkHolder(const std::string& ek, const std::string& deviceId);
+  // Why `row` cannot be written now ("" when it can): another device than those in `rewritten`
+  // holds its UUID, or its EK is bound to or registered for one.
+  Result<std::string> importClash(const RegistryRow& row, const std::string& deviceId,
+                                  const std::set<std::string>& rewritten);
 
   sqlite3* db_;
   std::unique_ptr<sql::StatementCache> cache_;
@@ -540,41 +547,109 @@ Status SqliteStore::appendAudit(AuditRecord record) {
 Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>& rows,
                                                   const std::string& actor,
                                                   const std::string& sourceName) {
-  // Validate everything before touching the database: rows may come from somewhere other than
-  // parseRegistry, and the import is all-or-nothing anyway.
-  std::set<std::string> serials;
-  std::set<std::string> uuids;
-  std::set<std::string> eks;
-  for (const auto& row : rows) {
-    auto errors = validateRegistryRow(row);
-    if (!errors.empty()) {
-      return makeError(std::string(reason::kAdminBadRequest),
-                       "registry import: line " + std::to_string(row.line) + ": " +
-                           errors.front().message + " (nothing imported)");
-    }
-    std::string serialKey = row.serial;
-    for (char& c : serialKey) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!serials.insert(serialKey).second || !uuids.insert(row.smbiosUuid).second) {
-      return makeError(std::string(reason::kAdminBadRequest),
-                       "registry import: line " + std::to_string(row.line) +
-                           ": serial or smbios_uuid appears twice in this import (nothing "
-                           "imported)");
-    }
-    if (!row.ekSha256.empty() && !eks.insert(row.ekSha256).second) {
-      return makeError(std::string(reason::kAdminBadRequest),
-                       "registry import: line " + std::to_string(row.line) + ": ek_sha256 " +
-                           row.ekSha256 + " appears twice in this import (nothing imported)");
-    }
+  // The two halves benchd runs apart for a large file (store/registry_import_plan.hpp), here
+  // back to back and written in one transaction: a direct caller gets all rows or none.
+  auto plan = planRegistryImport(*this, rows);
+  if (!plan) return plan.error();
+  if (!plan->badRows.empty()) {
+    const RowError& e = plan->badRows.front();
+    return makeError(std::string(reason::kAdminBadRequest), "registry import: line " +
+                                                                std::to_string(e.line) + ": " +
+                                                                e.message + " (nothing imported)");
   }
+  if (!plan->conflicts.empty()) {
+    const RowError& e = plan->conflicts.front();
+    return conflict("registry import: line " + std::to_string(e.line) + ": " + e.message +
+                    " (nothing imported)");
+  }
+  auto applied = applyImportChunk(*plan, 0, plan->rows.size(), actor, sourceName);
+  if (!applied) return applied.error();
+  ImportSummary summary;
+  summary.created = applied->created;
+  summary.updated = applied->updated;
+  summary.unchanged = applied->unchanged;
+  for (const auto& id : applied->ids) {
+    auto d = loadDevice("WHERE id = ?", id);
+    if (!d) return d.error();
+    if (!*d) return corrupt("device " + id + " vanished during import");
+    summary.devices.push_back(std::move(**d));
+  }
+  return summary;
+}
 
+Result<std::string> SqliteStore::importClash(const RegistryRow& row, const std::string& deviceId,
+                                             const std::set<std::string>& rewritten) {
+  // Another device holding the row's UUID or EK is fine only when this import rewrites it too
+  // (a swap); an EK bound by attestation never moves (PB-1023's rule).
+  auto byUuid = prepare("SELECT id, serial FROM devices WHERE smbios_uuid = ? AND id <> ?");
+  if (!byUuid) return byUuid.error();
+  byUuid->bindAll(row.smbiosUuid, deviceId);
+  for (;;) {
+    auto r = byUuid->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    if (rewritten.count(byUuid->text(0))) continue;
+    return "smbios_uuid " + row.smbiosUuid + " would belong to " +
+           (deviceId.empty() ? std::string("the new device") : deviceId) + " (serial " +
+           row.serial + ") and " + byUuid->text(0) + " (serial " + byUuid->text(1) + ")";
+  }
+  if (row.ekSha256.empty()) return std::string();
+  auto byEk = prepare(
+      "SELECT id, serial, bound_ek_sha256 = ?1 FROM devices "
+      "WHERE (bound_ek_sha256 = ?1 OR ek_sha256 = ?1) AND id <> ?2 ORDER BY id");
+  if (!byEk) return byEk.error();
+  byEk->bindAll(row.ekSha256, deviceId);
+  for (;;) {
+    auto r = byEk->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    const bool bound = byEk->int64(2) != 0;
+    if (!bound && rewritten.count(byEk->text(0))) continue;
+    return "ek_sha256 " + row.ekSha256 + " already identifies " + byEk->text(0) + " (serial " +
+           byEk->text(1) + ", " + (bound ? "bound by attestation" : "in the register") + ")";
+  }
+  return std::string();
+}
+
+Result<ImportChunkResult> SqliteStore::applyImportChunk(const ImportPlan& plan, std::size_t begin,
+                                                        std::size_t end, const std::string& actor,
+                                                        const std::string& sourceName) {
+  if (!plan.clean()) {
+    return makeError(std::string(reason::kAdminBadRequest),
+                     "registry import: the file has problems (nothing imported)");
+  }
+  if (begin > end || end > plan.rows.size()) {
+    return makeError("store", "registry import: slice outside the plan");
+  }
   const std::int64_t now = clock_.nowUnix();
   auto tx = sql::Transaction::begin(db_);
   if (!tx) return tx.error();
-  ImportSummary summary;
-  std::vector<std::string> ids;
-  for (const auto& row : rows) {
+  ImportChunkResult out;
+  for (std::size_t i = begin; i < end; ++i) {
+    const PlannedImportRow& p = plan.rows[i];
+    const RegistryRow& row = p.row;
+    const std::string at = "registry import: line " + std::to_string(row.line) + ": ";
     auto existing = loadDevice("WHERE serial = ?", row.serial);
-    if (!existing) return existing.error();
+    if (!existing) return existing.error().withContext(at);
+    // The plan was made on another connection, maybe seconds ago: each row's device must still
+    // be as it was then, or the row would overwrite a change nobody reviewed.
+    if (p.op == ImportOp::Create && *existing) {
+      return conflict(at + "serial " + row.serial + " was registered as " + (*existing)->id +
+                      " after the file was checked");
+    }
+    if (p.op != ImportOp::Create && (!*existing || (*existing)->id != p.deviceId ||
+                                     !sameRegistration((*existing)->registry, p.before))) {
+      return conflict(at + "device " + p.deviceId + " (serial " + row.serial +
+                      ") changed after the file was checked");
+    }
+    auto clash = importClash(row, p.deviceId, plan.deviceIds);
+    if (!clash) return clash.error();
+    if (!clash->empty()) return conflict(at + *clash);
+    if (p.op == ImportOp::Unchanged) {
+      ++out.unchanged;
+      out.ids.push_back(p.deviceId);
+      continue;
+    }
     AuditRecord audit;
     audit.actor = actor;
     audit.details = {{"source", sourceName}, {"line", row.line}};
@@ -602,16 +677,12 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
       audit.details["ek_sha256"] = row.ekSha256;
       audit.details["window_from"] = formatUtc(row.windowFrom);
       audit.details["window_until"] = formatUtc(row.windowUntil);
-      ++summary.created;
-      ids.push_back(*id);
+      ++out.created;
+      out.ids.push_back(*id);
     } else {
       const DeviceRecord& old = **existing;
-      ids.push_back(old.id);
+      out.ids.push_back(old.id);
       nlohmann::json changes = registryChanges(old.registry, row);
-      if (changes.empty()) {
-        ++summary.unchanged;
-        continue;
-      }
       auto up = prepare(
           "UPDATE devices SET serial = ?, smbios_uuid = ?, model = ?, owner = ?, "
           "owner_email = ?, tenant = ?, ek_sha256 = ?, window_from = ?, window_until = ?, "
@@ -625,51 +696,12 @@ Result<ImportSummary> SqliteStore::importRegistry(const std::vector<RegistryRow>
       audit.action = "registry.update";
       audit.deviceId = old.id;
       audit.details["changes"] = std::move(changes);
-      ++summary.updated;
+      ++out.updated;
     }
     if (auto s = appendAuditInTx(std::move(audit), now); !s) return s.error();
   }
-
-  // A UUID names one board. Checked after all rows are written so that an import may swap two
-  // devices' UUIDs (a typo fix); only UUIDs touched by this import are checked.
-  for (const auto& uuid : uuids) {
-    auto dup = prepare("SELECT id, serial FROM devices WHERE smbios_uuid = ? ORDER BY id");
-    if (!dup) return dup.error();
-    dup->bindAll(uuid);
-    std::vector<std::string> holders;
-    for (;;) {
-      auto r = dup->step();
-      if (!r) return r.error();
-      if (!*r) break;
-      holders.push_back(dup->text(0) + " (serial " + dup->text(1) + ")");
-    }
-    if (holders.size() > 1) {
-      return conflict("registry import: smbios_uuid " + uuid + " would belong to " + holders[0] +
-                      " and " + holders[1] + " (nothing imported)");
-    }
-  }
-
-  // An EK names one TPM, so one device: not another device's registered EK, nor one that
-  // attestation bound to another device. Checked after all rows, like the UUID, so two devices'
-  // EKs may be swapped in one import.
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].ekSha256.empty()) continue;
-    auto holder = otherEkHolder(rows[i].ekSha256, ids[i]);
-    if (!holder) return holder.error();
-    if (!holder->empty()) {
-      return conflict("registry import: line " + std::to_string(rows[i].line) + ": ek_sha256 " +
-                      rows[i].ekSha256 + " already identifies " + *holder + " (nothing imported)");
-    }
-  }
-
-  for (const auto& id : ids) {
-    auto d = loadDevice("WHERE id = ?", id);
-    if (!d) return d.error();
-    if (!*d) return corrupt("device " + id + " vanished during import");
-    summary.devices.push_back(std::move(**d));
-  }
   if (auto s = tx->commit(); !s) return s.error();
-  return summary;
+  return out;
 }
 
 Result<SessionRecord> SqliteStore::createSession(SessionRecord init, const std::string& actor) {

@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "core/secret_bytes.hpp"
 #include "registry/registry_row.hpp"
+#include "store/registry_import_plan.hpp"
 
 namespace pb {
 
@@ -185,6 +186,17 @@ class Store {
   virtual Result<ImportSummary> importRegistry(const std::vector<RegistryRow>& rows,
                                                const std::string& actor,
                                                const std::string& sourceName) = 0;
+  // One slice [begin, end) of a clean plan (registry_import_plan.hpp) in one transaction: each
+  // row's device must still be as the plan saw it, and its UUID / EK still free (else a PB-9504
+  // conflict naming the line, and nothing of the slice is written). Audited like importRegistry.
+  // benchd applies a large import slice by slice so that no write holds its loop for long.
+  // Not pure: stores without it (test doubles) refuse.
+  virtual Result<ImportChunkResult> applyImportChunk(const ImportPlan& plan, std::size_t begin,
+                                                     std::size_t end, const std::string& actor,
+                                                     const std::string& sourceName) {
+    (void)plan, (void)begin, (void)end, (void)actor, (void)sourceName;
+    return makeError("store", "applyImportChunk is not supported by this store");
+  }
   virtual Result<std::optional<DeviceRecord>> findDevice(const std::string& id) = 0;
   virtual Result<std::optional<DeviceRecord>> findDeviceBySerial(const std::string& serial) = 0;
   virtual Result<std::vector<DeviceRecord>> findDevicesByUuid(const std::string& smbiosUuid) = 0;
