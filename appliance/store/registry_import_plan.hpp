@@ -29,7 +29,6 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "registry/registry_import.hpp"
 #include "registry/registry_row.hpp"
 
 namespace pb {
