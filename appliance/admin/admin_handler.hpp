@@ -47,9 +47,7 @@ class AdminHandler {
   virtual void auditDenied(const DenialSummary& denials) = 0;
 };
 
-inline constexpr int kMaxApprovalTtlHours = 720;
-inline constexpr int kMaxAuditTail = 1000;
-inline constexpr std::size_t kMaxAdminReasonBytes = 1024;
+// kMaxApprovalTtlHours, kMaxAuditTail and kMaxAdminReasonBytes are in admin_commands.hpp.
 
 struct StoreAdminHandlerOptions {
   int defaultApprovalTtlHours = 24;  // approve without ttl_hours; 1..kMaxApprovalTtlHours
@@ -84,16 +82,19 @@ class StoreAdminHandler final : public AdminHandler {
   void auditDenied(const DenialSummary& denials) override;
 
  private:
-  nlohmann::json status();
-  nlohmann::json devices(const nlohmann::json& args);
-  nlohmann::json deviceShow(const nlohmann::json& args);
-  nlohmann::json registryImport(const nlohmann::json& args, const std::string& actor);
-  nlohmann::json registryList(const nlohmann::json& args);
-  nlohmann::json approve(const nlohmann::json& args, const std::string& actor);
-  nlohmann::json setBlocked(const nlohmann::json& args, const std::string& actor, bool blocked);
-  static std::optional<nlohmann::json> readFull(const nlohmann::json& args, bool& full);
+  // One per registered command (admin_commands.hpp), over arguments already validated.
+  nlohmann::json status(const AdminArgs& args, const std::string& actor);
+  nlohmann::json devices(const AdminArgs& args, const std::string& actor);
+  nlohmann::json deviceShow(const AdminArgs& args, const std::string& actor);
+  nlohmann::json registryImport(const AdminArgs& args, const std::string& actor);
+  nlohmann::json registryList(const AdminArgs& args, const std::string& actor);
+  nlohmann::json approve(const AdminArgs& args, const std::string& actor);
+  nlohmann::json block(const AdminArgs& args, const std::string& actor);
+  nlohmann::json unblock(const AdminArgs& args, const std::string& actor);
+  nlohmann::json auditVerify(const AdminArgs& args, const std::string& actor);
+  nlohmann::json auditTail(const AdminArgs& args, const std::string& actor);
+  nlohmann::json setBlocked(const AdminArgs& args, const std::string& actor, bool blocked);
   nlohmann::json finishVerify(Result<AuditVerifyReport> report);
-  nlohmann::json auditTail(const nlohmann::json& args);
 
   Store& store_;
   const Clock& clock_;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_protocol.hpp"
 
-#include <array>
-
 #include "core/reasons.hpp"
 #include "core/strict_json.hpp"
 
@@ -10,37 +8,6 @@ namespace pb {
 
 namespace {
 using nlohmann::json;
-
-constexpr std::array<std::string_view, 0> kNoArgs{};
-// Paged lists take a page size and the cursor of the previous page (keyset pagination by id).
-constexpr std::array<std::string_view, 3> kDevicesArgs{"state", "limit", "after"};
-constexpr std::array<std::string_view, 2> kPageArgs{"limit", "after"};
-constexpr std::array<std::string_view, 1> kIdArg{"id"};
-constexpr std::array<std::string_view, 2> kImportArgs{"file_name", "content"};
-constexpr std::array<std::string_view, 3> kApproveArgs{"id", "reason", "ttl_hours"};
-constexpr std::array<std::string_view, 2> kBlockArgs{"id", "reason"};
-constexpr std::array<std::string_view, 1> kCountArg{"count"};
-constexpr std::array<std::string_view, 1> kVerifyArgs{"full"};
-constexpr std::array<std::string_view, 4> kPolicyLoadArgs{"file_name", "content", "signature",
-                                                          "dry_run"};
-
-// Read commands reveal inventory and audit data (ReadOnly); write commands change what the bench
-// admits (Admin). A command missing here does not exist.
-const std::array<AdminCommandSpec, 12> kCommands{{
-    {"status", Role::ReadOnly, kNoArgs},
-    {"devices", Role::ReadOnly, kDevicesArgs},
-    {"device.show", Role::ReadOnly, kIdArg},
-    {"registry.import", Role::Admin, kImportArgs},
-    {"registry.list", Role::ReadOnly, kPageArgs},
-    {"approve", Role::Admin, kApproveArgs},
-    {"block", Role::Admin, kBlockArgs},
-    {"unblock", Role::Admin, kBlockArgs},
-    {"audit.verify", Role::ReadOnly, kVerifyArgs},
-    {"audit.tail", Role::ReadOnly, kCountArg},
-    {"policy.show", Role::ReadOnly, kNoArgs},
-    // A dry run changes nothing but still needs Admin: it reveals how every device would fare.
-    {"policy.load", Role::Admin, kPolicyLoadArgs},
-}};
 
 Error badRequest(std::string message) {
   return makeError(std::string(reason::kAdminBadRequest), std::move(message));
@@ -53,57 +20,6 @@ std::string dumpLine(const json& j) {
   return out;
 }
 }  // namespace
-
-std::string_view toString(Role role) {
-  switch (role) {
-    case Role::Admin:
-      return "admin";
-    case Role::ReadOnly:
-      return "readonly";
-    case Role::None:
-      break;
-  }
-  return "none";
-}
-
-std::span<const AdminCommandSpec> adminCommands() {
-  return kCommands;
-}
-
-const AdminCommandSpec* findAdminCommand(std::string_view name) {
-  for (const auto& c : kCommands) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-Result<json> parseBoundedJson(std::string_view text, int maxDepth) {
-  // Scan nesting before parsing so a deeply nested document costs nothing to refuse.
-  int depth = 0;
-  bool inString = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        inString = false;
-      }
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > maxDepth) {
-        return makeError("parse",
-                         "JSON nested deeper than " + std::to_string(maxDepth) + " levels");
-      }
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  // Duplicate keys are refused: {"cmd":"status","cmd":"block"} must not mean whatever the last
-  // one says.
-  return parseJsonRejectingDuplicateKeys(text);
-}
 
 Result<AdminRequest> parseAdminRequest(std::string_view line) {
   if (line.size() > kMaxAdminRequestBytes) {
@@ -132,9 +48,7 @@ Result<AdminRequest> parseAdminRequest(std::string_view line) {
   if (auto args = j.find("args"); args != j.end()) {
     if (!args->is_object()) return badRequest(req.cmd + ": \"args\" must be an object");
     for (const auto& [key, value] : args->items()) {
-      bool known = false;
-      for (auto a : spec->args) known = known || a == key;
-      if (!known) {
+      if (findAdminArg(*spec, key) == nullptr) {
         std::string k = key.size() > 64 ? key.substr(0, 64) + "…" : key;
         return badRequest(req.cmd + ": unknown argument \"" + k + "\"");
       }

@@ -10,45 +10,28 @@
 // kMaxAdminPageSize, default the maximum) and "after" (the previous page's cursor); the response
 // adds "next": the cursor of the following page, or null on the last page.
 //
-// The command table below is the single place that says which role a command needs and which
-// arguments it accepts, so the server can refuse a request before any handler sees it.
+// The command registry (admin_commands.hpp) is the single place that says which role a command
+// needs and which arguments it accepts, so the server can refuse a request before any handler
+// sees it.
 #pragma once
 
 #include <cstddef>
-#include <span>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "admin/admin_commands.hpp"
 #include "core/result.hpp"
+#include "core/strict_json.hpp"  // parseBoundedJson
 
 namespace pb {
-
-// What a caller may do. Ordered: a higher role can do everything a lower one can.
-enum class Role { None = 0, ReadOnly = 1, Admin = 2 };
-
-std::string_view toString(Role role);
 
 // A registry file travels inside one request, so the limit is generous; it is still a limit.
 inline constexpr std::size_t kMaxAdminRequestBytes = 32u * 1024u * 1024u;
 inline constexpr std::size_t kMaxAdminResponseBytes = 32u * 1024u * 1024u;
-// The largest page of a paged list; a device is about 1 KB of JSON, so a page stays far below
-// kMaxAdminResponseBytes however large the fleet.
-inline constexpr int kMaxAdminPageSize = 1000;
 // Requests are flat; this only stops pathological nesting from costing memory and time.
 inline constexpr int kMaxAdminJsonDepth = 16;
-
-struct AdminCommandSpec {
-  std::string_view name;
-  Role requiredRole;
-  std::span<const std::string_view> args;  // the argument names the command accepts
-};
-
-// Every admin command, in the order `benchctl --help` lists them.
-std::span<const AdminCommandSpec> adminCommands();
-// nullptr for an unknown command.
-const AdminCommandSpec* findAdminCommand(std::string_view name);
 
 struct AdminRequest {
   std::string cmd;
@@ -75,8 +58,5 @@ std::string encodeAdminResponse(const nlohmann::json& response);
 // Checks the shape of a response line received by a client: an object with a boolean "ok", and
 // "result" when ok, "code" and "error" strings when not. Errors carry the code "protocol".
 Result<nlohmann::json> parseAdminResponse(std::string_view line);
-
-// Parses JSON text with a nesting limit, refusing duplicate object keys, never throwing.
-Result<nlohmann::json> parseBoundedJson(std::string_view text, int maxDepth);
 
 }  // namespace pb

@@ -2,9 +2,11 @@
 #include "agent/attest_responder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "core/files.hpp"
+#include "core/json_reader.hpp"
 #include "core/reasons.hpp"
 #include "core/secret_bytes.hpp"
 
@@ -23,43 +25,51 @@ Error malformed(std::string_view where, std::string_view what) {
                    std::string(where) + ": " + std::string(what));
 }
 
+// The appliance's frames through the one untrusted-JSON reader: paths like
+// "quote_request.nonce", unknown fields ignored (a newer appliance may add some).
+JsonObjectReader frameReader(const json& frame, std::string_view type) {
+  return JsonObjectReader(frame, std::string(type),
+                          JsonReadRules{.errorCode = std::string(reason::kMalformedFrame),
+                                        .maxString = 64,
+                                        .absentIsError = true,
+                                        .allowUnknownKeys = true});
+}
+
 Result<Bytes> hexField(const json& frame, std::string_view type, const char* name,
                        std::size_t minBytes, std::size_t maxBytes) {
-  const std::string where = std::string(type) + "." + name;
-  auto it = frame.find(name);
-  if (it == frame.end()) return malformed(where, "missing");
-  if (!it->is_string()) return malformed(where, "expected a hex string");
-  const auto& s = it->get_ref<const std::string&>();
-  if (s.size() > 2 * maxBytes) return malformed(where, "too long");
-  std::optional<Bytes> b = fromHex(s);
-  if (!b) return malformed(where, "not hex");
-  if (b->size() < minBytes) return malformed(where, "too short");
-  return std::move(*b);
+  JsonObjectReader r = frameReader(frame, type);
+  Bytes b = r.hex(name, maxBytes);
+  if (!r.failed() && b.size() < minBytes) r.fail(r.path(name), "too short");
+  if (r.failed()) return *r.error();
+  return b;
 }
 
 Result<std::vector<unsigned>> pcrList(const json& frame, std::string_view type) {
-  const std::string where = std::string(type) + ".pcrs";
-  auto bank = frame.find("pcr_bank");
+  JsonObjectReader r = frameReader(frame, type);
   // sha1 only in quote_request: the appliance's second quote for a SHA-1-only event log.
   const bool sha1Allowed = type == "quote_request";
-  if (bank == frame.end() || !bank->is_string() ||
-      (bank->get<std::string>() != "sha256" &&
-       !(sha1Allowed && bank->get<std::string>() == "sha1"))) {
+  static constexpr std::array<std::string_view, 1> kSha256{"sha256"};
+  static constexpr std::array<std::string_view, 2> kSha256OrSha1{"sha256", "sha1"};
+  if (sha1Allowed) {
+    r.enumerated("pcr_bank", kSha256OrSha1);
+  } else {
+    r.enumerated("pcr_bank", kSha256);
+  }
+  if (r.failed()) {
     return malformed(
         std::string(type) + ".pcr_bank",
         sha1Allowed ? "only \"sha256\" or \"sha1\" is supported" : "only \"sha256\" is supported");
   }
-  auto it = frame.find("pcrs");
-  if (it == frame.end() || !it->is_array()) return malformed(where, "expected an array");
-  if (it->empty() || it->size() > 24) return malformed(where, "1 to 24 PCR indices");
   std::set<unsigned> seen;
-  for (const auto& v : *it) {
-    // Parsed frames hold non-negative integers as unsigned; built ones may hold them signed.
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 23) {
-      return malformed(where, "PCR indices are integers 0..23");
+  if (const json* pcrs = r.array("pcrs", 24)) {
+    if (pcrs->empty()) r.fail(r.path("pcrs"), "1 to 24 PCR indices");
+    for (std::size_t i = 0; i < pcrs->size() && !r.failed(); ++i) {
+      const std::string where = jsonIndexPath(r.path("pcrs"), i);
+      auto index = static_cast<unsigned>(r.checkInteger((*pcrs)[i], where, 0, 23));
+      if (!r.failed() && !seen.insert(index).second) r.fail(where, "duplicate PCR index");
     }
-    if (!seen.insert(v.get<unsigned>()).second) return malformed(where, "duplicate PCR index");
   }
+  if (r.failed()) return *r.error();
   return std::vector<unsigned>(seen.begin(), seen.end());
 }
 

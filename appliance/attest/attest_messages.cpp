@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attest/attest_messages.hpp"
 
+#include <algorithm>
+
+#include "core/json_reader.hpp"
 #include "core/reasons.hpp"
 
 namespace pb::attest {
@@ -25,27 +28,20 @@ Status checkType(const json& j, std::string_view type) {
   return {};
 }
 
-Result<Bytes> hexField(const json& j, const char* key, std::size_t maxBytes) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return bad(std::string(key) + ": missing or not a string");
-  const auto& s = it->get_ref<const std::string&>();
-  if (s.size() > kMaxHexChars || s.size() > maxBytes * 2)
-    return bad(std::string(key) + ": too long");
-  auto b = fromHex(s);
-  if (!b) return bad(std::string(key) + ": not hex");
-  return std::move(*b);
+// The agent's attestation frames through the one untrusted-JSON reader: errors name the path
+// ("$.ek_pub: not hex"), strings are short, unknown fields are ignored (a newer agent may add
+// some).
+JsonObjectReader frameReader(const json& j) {
+  return JsonObjectReader(j, "$",
+                          JsonReadRules{.errorCode = std::string(reason::kMalformedFrame),
+                                        .maxString = kMaxText,
+                                        .absentIsError = true,
+                                        .allowUnknownKeys = true});
 }
 
-Result<std::string> textField(const json& j, const char* key, bool required) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    if (required) return bad(std::string(key) + ": missing");
-    return std::string{};
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxText) {
-    return bad(std::string(key) + ": not a short string");
-  }
-  return it->get<std::string>();
+// The frame bound (1 MiB) in hex caps every field whatever its own limit.
+std::size_t hexCap(std::size_t maxBytes) {
+  return std::min(maxBytes, kMaxHexChars / 2);
 }
 
 // Milliseconds, fractional (a swtpm step often takes less than one). A report for the figures, not
@@ -63,72 +59,66 @@ double msField(const json& j) {
 Result<AttestKeys> parseAttestKeys(const json& j) {
   if (auto s = checkType(j, msg::kAttestKeys); !s) return s.error();
   AttestKeys k;
-  auto tpm = j.find("tpm");
-  if (tpm == j.end() || !tpm->is_object()) return bad("tpm: missing");
-  auto present = tpm->find("present");
-  if (present == tpm->end() || !present->is_boolean()) return bad("tpm.present: missing");
-  k.tpm.present = present->get<bool>();
-  for (auto [field, key, required] :
-       {std::tuple{&k.tpm.readiness, "readiness", true}, std::tuple{&k.tpm.detail, "detail", false},
-        std::tuple{&k.tpm.manufacturer, "manufacturer", false},
-        std::tuple{&k.tpm.firmware, "firmware", false}}) {
-    auto v = textField(*tpm, key, required);
-    if (!v) return v.error().withContext("tpm");
-    *field = std::move(v.value());
+  JsonObjectReader r = frameReader(j);
+  const json* tpm = r.objectValue("tpm");
+  if (tpm == nullptr) return *r.error();
+  JsonObjectReader t = r.child(*tpm, r.path("tpm"));
+  k.tpm.present = t.boolean("present");
+  k.tpm.readiness = t.string("readiness");
+  // Optional texts: absent reads as "", but a present value must be a short string.
+  for (auto [field, key] :
+       {std::pair{&k.tpm.detail, "detail"}, std::pair{&k.tpm.manufacturer, "manufacturer"},
+        std::pair{&k.tpm.firmware, "firmware"}}) {
+    if (tpm->contains(key)) *field = t.string(key);
   }
+  if (r.failed()) return *r.error();
   k.tpmMs = msField(j);
   if (!k.tpm.present || k.tpm.readiness != "ready") return k;  // keys absent by contract
-  auto cert = j.find("ek_cert");
-  if (cert == j.end()) return bad("ek_cert: missing (null when there is none)");
-  if (!cert->is_null()) {
-    auto c = hexField(j, "ek_cert", 16 * 1024);
-    if (!c) return c.error();
-    k.ekCert = std::move(c.value());
+  if (!j.contains("ek_cert")) r.fail(r.path("ek_cert"), "missing (null when there is none)");
+  if (const json* cert = r.find("ek_cert", false); cert != nullptr) {
+    k.ekCert = r.hex("ek_cert", hexCap(16 * 1024));
   }
-  auto ek = hexField(j, "ek_pub", 1024);
-  if (!ek) return ek.error();
-  auto ak = hexField(j, "ak_pub", 1024);
-  if (!ak) return ak.error();
-  k.ekPub = std::move(ek.value());
-  k.akPub = std::move(ak.value());
+  k.ekPub = r.hex("ek_pub", hexCap(1024));
+  k.akPub = r.hex("ak_pub", hexCap(1024));
+  if (r.failed()) return *r.error();
   return k;
 }
 
 Result<AttestActivated> parseAttestActivated(const json& j) {
   if (auto s = checkType(j, msg::kAttestActivated); !s) return s.error();
-  auto secret = hexField(j, "secret", 64);
-  if (!secret) return secret.error();
-  return AttestActivated{std::move(secret.value()), msField(j)};
+  JsonObjectReader r = frameReader(j);
+  Bytes secret = r.hex("secret", 64);
+  if (r.failed()) return *r.error();
+  return AttestActivated{std::move(secret), msField(j)};
 }
 
 Result<QuoteMessage> parseQuote(const json& j) {
   if (auto s = checkType(j, msg::kQuote); !s) return s.error();
   QuoteMessage q;
-  auto quoted = hexField(j, "quoted", 2048);
-  auto sig = hexField(j, "signature", 1024);
-  auto csig = hexField(j, "challenge_signature", 1024);
-  auto log = hexField(j, "event_log", 1024 * 1024);
-  for (const auto* r : {&quoted, &sig, &csig, &log}) {
-    if (!*r) return r->error();
-  }
-  q.quoted = std::move(quoted.value());
-  q.signature = std::move(sig.value());
-  q.challengeSignature = std::move(csig.value());
-  q.eventLog = std::move(log.value());
-  auto values = j.find("pcr_values");
-  if (values == j.end() || !values->is_object() || values->size() > 4)
-    return bad("pcr_values: missing");
+  JsonObjectReader r = frameReader(j);
+  q.quoted = r.hex("quoted", hexCap(2048));
+  q.signature = r.hex("signature", hexCap(1024));
+  q.challengeSignature = r.hex("challenge_signature", hexCap(1024));
+  q.eventLog = r.hex("event_log", hexCap(1024 * 1024));
+  const json* values = r.objectValue("pcr_values");
+  if (values != nullptr && values->size() > 4) r.fail(r.path("pcr_values"), "more than 4 banks");
+  if (r.failed()) return *r.error();
   for (const auto& [bankName, pcrs] : values->items()) {
+    const std::string bankPath = r.path("pcr_values") + "." + shownJsonText(bankName, 16);
     std::uint16_t bank = hashFromName(bankName);
-    if (bank == 0 || !pcrs.is_object() || pcrs.size() > 24) return bad("pcr_values: bad bank");
+    if (bank == 0) return bad(bankPath + ": unknown bank");
+    if (!pcrs.is_object() || pcrs.size() > 24) return bad(bankPath + ": not 1 to 24 PCRs");
     for (const auto& [index, value] : pcrs.items()) {
+      const std::string where = bankPath + "." + shownJsonText(index, 4);
       if (index.empty() || index.size() > 2 ||
-          index.find_first_not_of("0123456789") != std::string::npos || std::stoul(index) > 23 ||
-          !value.is_string()) {
-        return bad("pcr_values: bad PCR index");
+          index.find_first_not_of("0123456789") != std::string::npos || std::stoul(index) > 23) {
+        return bad(where + ": bad PCR index");
       }
-      auto v = fromHex(value.get<std::string>());
-      if (!v || v->size() != digestSize(bank)) return bad("pcr_values: bad value");
+      std::optional<Bytes> v =
+          value.is_string() ? fromHex(value.get_ref<const std::string&>()) : std::nullopt;
+      if (!v || v->size() != digestSize(bank)) {
+        return bad(where + ": not a " + std::string(hashName(bank)) + " digest in hex");
+      }
       q.pcrValues[bank][static_cast<std::uint32_t>(std::stoul(index))] = std::move(*v);
     }
   }

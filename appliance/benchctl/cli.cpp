@@ -7,7 +7,9 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <vector>
 
+#include "admin/admin_commands.hpp"
 #include "core/device_state.hpp"
 
 #ifndef PB_VERSION
@@ -18,13 +20,9 @@ namespace pb {
 
 namespace {
 
-struct OptionSpec {
-  std::string_view name;       // "--reason"
-  std::string_view shortName;  // "-n", or ""
-  std::string_view value;      // "TEXT"; "" for a flag
-  bool required;
-  std::string_view help;
-};
+// Options and remote commands come from the admin command registry (admin/admin_commands.hpp);
+// the offline commands (no connection to benchd) are described here.
+using OptionSpec = AdminOptionSpec;
 
 struct CommandSpec {
   std::string_view words;       // "device show"
@@ -33,6 +31,8 @@ struct CommandSpec {
   std::span<const OptionSpec> options;
   std::string_view summary;
   std::string_view details;
+  // Offline commands: the remote command they are listed before in --help ("" = at the end).
+  std::string_view before = {};
 };
 
 constexpr std::string_view kStateNames =
@@ -42,136 +42,102 @@ constexpr std::string_view kStateNames =
 constexpr std::array<OptionSpec, 4> kGlobalOptions{{
     {"--socket", "", "PATH", false,
      "admin socket (default: $PROVBENCH_ADMIN_SOCKET,\n"
-     "                        else /run/provbench/admin.sock)"},
-    {"--json", "", "", false, "print the raw JSON result; exit codes are unchanged"},
-    {"--help", "-h", "", false, "show help (after a command: that command's help)"},
-    {"--version", "", "", false, "print the version and exit"},
+     "                        else /run/provbench/admin.sock)",
+     ""},
+    {"--json", "", "", false, "print the raw JSON result; exit codes are unchanged", ""},
+    {"--help", "-h", "", false, "show help (after a command: that command's help)", ""},
+    {"--version", "", "", false, "print the version and exit", ""},
 }};
 
 constexpr std::array<OptionSpec, 0> kNoOptions{};
-constexpr std::array<OptionSpec, 3> kDevicesOptions{{
-    {"--state", "", "STATE", false, "only devices in STATE (see below)"},
-    {"--limit", "", "N", false, "show at most N devices (default: all)"},
-    {"--all", "", "", false, "show every device (the default)"},
-}};
-constexpr std::array<OptionSpec, 2> kListOptions{{
-    {"--limit", "", "N", false, "show at most N devices (default: all)"},
-    {"--all", "", "", false, "show every device (the default)"},
-}};
-constexpr std::array<OptionSpec, 2> kApproveOptions{{
-    {"--reason", "", "TEXT", true, "why the device may enroll (recorded in the audit log)"},
-    {"--ttl-hours", "", "N", false, "approval lifetime in hours, 1..720 (default: bench config)"},
-}};
-constexpr std::array<OptionSpec, 1> kReasonOption{{
-    {"--reason", "", "TEXT", true, "why (recorded in the audit log)"},
-}};
-constexpr std::array<OptionSpec, 1> kTailOptions{{
-    {"--count", "-n", "N", false, "how many records, 1..1000 (default 20)"},
-}};
-constexpr std::array<OptionSpec, 1> kVerifyOptions{{
-    {"--full", "", "", false, "check every record, not only those after the verified head"},
-}};
 constexpr std::array<OptionSpec, 1> kReasonsOptions{{
-    {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)"},
+    {"--markdown", "", "", false, "print a Markdown document (appliance/REASON_CODES.md)", ""},
 }};
 
-constexpr std::array<OptionSpec, 2> kPolicyLoadOptions{{
-    {"--sig", "", "FILE", false, "detached signature (default: FILE.sig if it exists)"},
-    {"--dry-run", "", "", false, "validate and show what would change; change nothing"},
-}};
 constexpr std::array<OptionSpec, 1> kKeygenOptions{{
-    {"--out", "", "DIR", true, "where to write signing-key.pem (0600) and signing-key.pub.pem"},
+    {"--out", "", "DIR", true, "where to write signing-key.pem (0600) and signing-key.pub.pem", ""},
 }};
 constexpr std::array<OptionSpec, 2> kSignOptions{{
-    {"--key", "", "KEY", true, "Ed25519 private key (PEM) from `benchctl policy keygen`"},
-    {"--out", "", "FILE", false, "signature file to write (default: FILE.sig)"},
+    {"--key", "", "KEY", true, "Ed25519 private key (PEM) from `benchctl policy keygen`", ""},
+    {"--out", "", "FILE", false, "signature file to write (default: FILE.sig)", ""},
 }};
 
 constexpr std::array<OptionSpec, 2> kCheckOptions{{
-    {"--policy", "", "FILE", true, "the policy YAML to try"},
-    {"--facts", "", "FILE", true, "a facts file (bench-agent --dump-facts)"},
+    {"--policy", "", "FILE", true, "the policy YAML to try", ""},
+    {"--facts", "", "FILE", true, "a facts file (bench-agent --dump-facts)", ""},
 }};
 
 constexpr std::array<OptionSpec, 6> kQuoteVerifyOptions{{
-    {"--ak-pub", "", "FILE", true, "AK public: TPM2B_PUBLIC (tpm2_createak -u) or PEM"},
-    {"--msg", "", "FILE", true, "the quoted TPMS_ATTEST (tpm2_quote -m)"},
-    {"--sig", "", "FILE", true, "the TPMT_SIGNATURE (tpm2_quote -s)"},
-    {"--pcrs", "", "FILE", true, "the PCR values (tpm2_quote -o)"},
-    {"--nonce", "", "HEX", true, "the qualifying data the quote must carry"},
-    {"--pcr-list", "", "LIST", false,
-     "requested selection, sha256:0,1,2 (default: the PCR file's)"},
+    {"--ak-pub", "", "FILE", true, "AK public: TPM2B_PUBLIC (tpm2_createak -u) or PEM", ""},
+    {"--msg", "", "FILE", true, "the quoted TPMS_ATTEST (tpm2_quote -m)", ""},
+    {"--sig", "", "FILE", true, "the TPMT_SIGNATURE (tpm2_quote -s)", ""},
+    {"--pcrs", "", "FILE", true, "the PCR values (tpm2_quote -o)", ""},
+    {"--nonce", "", "HEX", true, "the qualifying data the quote must carry", ""},
+    {"--pcr-list", "", "LIST", false, "requested selection, sha256:0,1,2 (default: the PCR file's)",
+     ""},
 }};
 
-const std::array<CommandSpec, 22> kCommands{{
-
-    {"status", "status", "", kNoOptions, "Show the appliance's status and device counts.", ""},
-    {"devices", "devices", "", kDevicesOptions, "List devices with their state and reason code.",
-     "States: unseen (registered, never on the bench), discovered, identified, checked, attested,\n"
-     "sealed, handed_off, ready, blocked, quarantined, failed, not_attestable.\n"
-     "The list is fetched in pages of up to 1000 and printed as it arrives, so any fleet size\n"
-     "works; with --json the output is one JSON array."},
-    {"device show", "device.show", "ID", kNoOptions,
-     "Show one device: register entry, state, remedy, sessions, approval, audit.",
-     "ID is the device id shown by `benchctl devices` (dev-000001)."},
-    {"registry import", "registry.import", "FILE", kNoOptions,
-     "Import the asset register from a CSV (.csv) or YAML (.yaml, .yml) file.",
-     "All rows or none: any problem is reported as FILE:LINE: field: message and nothing is\n"
-     "imported. A serial that is already registered updates that device."},
-    {"registry list", "registry.list", "", kListOptions, "List the asset register.",
-     "Fetched in pages of up to 1000 and printed as it arrives; with --json one JSON array."},
-    {"approve", "approve", "ID", kApproveOptions,
-     "Approve a quarantined device, or one blocked with PB-1003 (approval required).",
-     "The approval is bound to the device's identity and used by its next session."},
-    {"block", "block", "ID", kReasonOption, "Put a device on the block list.", ""},
-    {"unblock", "unblock", "ID", kReasonOption, "Take a device off the block list.", ""},
-    {"audit verify", "audit.verify", "", kVerifyOptions, "Verify the audit log's hash chain.",
-     "Checks the records added since the last successful verification (the verified head, kept\n"
-     "MACed in the database); --full checks the whole chain from record 1. Exits 1 when the\n"
-     "chain is broken and says where."},
-    {"audit tail", "audit.tail", "", kTailOptions, "Show the newest audit records.", ""},
+// The offline commands; `before` places them among the registry's commands in --help.
+const std::array<CommandSpec, 12> kOfflineCommands{{
     {"reasons", "", "", kReasonsOptions, "List the reason codes with their meaning and remedy.",
-     "Works offline (no connection to benchd)."},
-    {"policy show", "policy.show", "", kNoOptions,
-     "Show the active policy: name, hash, signer, risk warnings and settings.", ""},
-    {"policy load", "policy.load", "FILE", kPolicyLoadOptions,
-     "Validate, verify and load a policy; print the changes and affected devices.",
-     "benchd checks every key (all errors at once), the signature against bench.yaml's\n"
-     "policy.trusted_signers, then prints the changed settings (old -> new) and the devices\n"
-     "whose admission verdict would change. Without --dry-run it applies the policy atomically:\n"
-     "new sessions use it, sessions in progress finish under the old one."},
+     "Works offline (no connection to benchd).", "policy.show"},
     {"policy validate", "", "FILE", kNoOptions,
      "Check a policy file offline; print every error as FILE:LINE:COLUMN: key: message.",
-     "Works offline. Prints the policy hash and its risk warnings when the file is valid."},
+     "Works offline. Prints the policy hash and its risk warnings when the file is valid.", ""},
     {"policy template", "", "", kNoOptions,
-     "Print a fully commented policy covering every key (it loads as is).", "Works offline."},
+     "Print a fully commented policy covering every key (it loads as is).", "Works offline.", ""},
     {"policy schema", "", "", kNoOptions,
-     "Print the policy's JSON Schema (draft 2020-12) for editor completion.", "Works offline."},
+     "Print the policy's JSON Schema (draft 2020-12) for editor completion.", "Works offline.", ""},
     {"policy keygen", "", "", kKeygenOptions, "Create an Ed25519 policy-signing key pair.",
      "Works offline. List the public key in bench.yaml policy.trusted_signers; keep the\n"
-     "private key on the admin workstation only."},
+     "private key on the admin workstation only.",
+     ""},
     {"policy sign", "", "FILE", kSignOptions,
      "Sign a policy file (detached Ed25519 signature, base64, over the exact bytes).",
-     "Works offline. The file is validated first; an invalid policy is not signed."},
+     "Works offline. The file is validated first; an invalid policy is not signed.", ""},
     {"check", "", "", kCheckOptions, "Evaluate a device's recorded facts against a policy.",
      "Works offline (no connection to benchd), so a policy can be tried on real devices' facts\n"
      "before it is loaded. Exits 0 when every check passes (warnings allowed), 1 when one fails\n"
-     "or lacks data, 4 when the policy or the facts file is invalid."},
+     "or lacks data, 4 when the policy or the facts file is invalid.",
+     ""},
     {"quote verify", "", "", kQuoteVerifyOptions,
      "Verify a TPM quote made by tpm2_quote (offline).",
      "Checks signature, magic, type, nonce, PCR selection and digest; prints every check.\n"
-     "Exit 0 only when all pass. Works offline (no connection to benchd)."},
+     "Exit 0 only when all pass. Works offline (no connection to benchd).",
+     ""},
     {"eventlog show", "", "FILE", kNoOptions, "Parse and replay a binary TCG event log (offline).",
-     "FILE is a crypto-agile log (binary_bios_measurements). Works offline."},
+     "FILE is a crypto-agile log (binary_bios_measurements). Works offline.", ""},
     {"platformcert show", "", "FILE", kNoOptions, "Parse a TCG platform certificate (offline).",
      "FILE is a DER attribute certificate (TPM NV 0x01C08000 or the OEM's file). Prints holder,\n"
-     "issuer, validity, platform manufacturer, model, serial and components. Works offline."},
+     "issuer, validity, platform manufacturer, model, serial and components. Works offline.",
+     ""},
 }};
+
+// Every command in --help order: the registry's remote commands with the offline ones placed
+// before the command they name.
+const std::vector<CommandSpec>& allCommands() {
+  static const std::vector<CommandSpec> commands = [] {
+    std::vector<CommandSpec> out;
+    auto offlineBefore = [&](std::string_view wire) {
+      for (const auto& c : kOfflineCommands) {
+        if (c.before == wire) out.push_back(c);
+      }
+    };
+    for (const auto& a : adminCommands()) {
+      offlineBefore(a.name);
+      out.push_back(CommandSpec{a.words, a.name, a.positional, a.options, a.summary, a.details});
+    }
+    offlineBefore("");
+    return out;
+  }();
+  return commands;
+}
 
 constexpr std::array<std::string_view, 7> kGroups{"device", "registry", "audit",       "policy",
                                                   "quote",  "eventlog", "platformcert"};
 
 const CommandSpec* findCommand(std::string_view words) {
-  for (const auto& c : kCommands) {
+  for (const auto& c : allCommands()) {
     if (c.words == words) return &c;
   }
   return nullptr;
@@ -229,7 +195,7 @@ std::string synopsis(const CommandSpec& c) {
 
 std::string commandTable(std::string_view group) {
   std::string out;
-  for (const auto& c : kCommands) {
+  for (const auto& c : allCommands()) {
     if (!group.empty() && c.words.substr(0, c.words.find(' ')) != group) continue;
     out += "  " + synopsis(c) + "\n      " + std::string(c.summary) + "\n";
   }
@@ -238,7 +204,7 @@ std::string commandTable(std::string_view group) {
 
 std::string groupUsage(std::string_view group) {
   std::string u;
-  for (const auto& c : kCommands) {
+  for (const auto& c : allCommands()) {
     if (c.words.substr(0, c.words.find(' ')) == group) u += (u.empty() ? "" : "\n") + usageLine(c);
   }
   return u;

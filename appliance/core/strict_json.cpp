@@ -65,4 +65,53 @@ Result<json> parseJsonRejectingDuplicateKeys(std::string_view text) {
   return doc;
 }
 
+int jsonNestingDepth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool inString = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        inString = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        inString = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth > deepest) {
+          deepest = depth;
+          if (deepest > limit) return limit + 1;
+        }
+        break;
+      case '}':
+      case ']':
+        // Unbalanced closers only occur in invalid JSON, which the parser rejects.
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return deepest;
+}
+
+Result<json> parseBoundedJson(std::string_view text, int maxDepth) {
+  // Scan nesting before parsing so a deeply nested document costs nothing to refuse.
+  if (jsonNestingDepth(text, maxDepth) > maxDepth) {
+    return makeError("parse", "JSON nested deeper than " + std::to_string(maxDepth) + " levels");
+  }
+  // Duplicate keys are refused: {"cmd":"status","cmd":"block"} must not mean whatever the last
+  // one says.
+  return parseJsonRejectingDuplicateKeys(text);
+}
+
 }  // namespace pb

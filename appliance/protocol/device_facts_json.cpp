@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "core/files.hpp"
+#include "core/json_reader.hpp"
 #include "core/reasons.hpp"
+#include "core/strict_json.hpp"
 #include "protocol/frame.hpp"
 
 namespace pb {
@@ -37,138 +39,26 @@ bool isLowerHex(const std::string& s) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Reads one JSON object's fields. Remembers the first error (so a reader reads like the schema,
-// not a ladder of early returns) and, in File mode, rejects keys nobody asked for.
-class ObjectReader {
- public:
-  ObjectReader(const json& j, std::string path, FactsMode mode)
-      : j_(j), path_(std::move(path)), mode_(mode) {
-    if (!j_.is_object()) fail(path_, "not an object");
-  }
+// Facts through the one untrusted-JSON reader (core/json_reader.hpp): every fact is optional
+// (absent or null reads as empty), strings bounded by kMaxFactString, and in File mode keys
+// nobody asked for are refused.
+using ObjectReader = JsonObjectReader;
 
-  std::string path(std::string_view key) const { return path_ + "." + std::string(key); }
-
-  // nullptr when absent or null (every fact is optional).
-  const json* find(std::string_view key) {
-    seen_.emplace_back(key);
-    if (!j_.is_object()) return nullptr;
-    auto it = j_.find(key);
-    if (it == j_.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-
-  std::string string(std::string_view key) {
-    const json* v = find(key);
-    return v ? checkString(*v, path(key)) : std::string();
-  }
-
-  std::string enumerated(std::string_view key, std::span<const std::string_view> allowed) {
-    std::string s = string(key);
-    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-      fail(path(key), "unknown value");
-      return {};
-    }
-    return s;
-  }
-
-  std::optional<bool> optionalBool(std::string_view key) {
-    const json* v = find(key);
-    if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
-      fail(path(key), "not a boolean");
-      return std::nullopt;
-    }
-    return v->get<bool>();
-  }
-
-  bool boolean(std::string_view key) { return optionalBool(key).value_or(false); }
-
-  std::uint64_t unsignedInt(const json& v, const std::string& where, std::uint64_t max) {
-    if (!v.is_number_integer()) {
-      fail(where, "not an integer");
-      return 0;
-    }
-    if (!v.is_number_unsigned() && v.get<std::int64_t>() < 0) {
-      fail(where, "out of range");
-      return 0;
-    }
-    auto u = v.get<std::uint64_t>();
-    if (u > max) {
-      fail(where, "out of range");
-      return 0;
-    }
-    return u;
-  }
-
-  std::uint64_t unsignedInt(std::string_view key, std::uint64_t max) {
-    const json* v = find(key);
-    return v ? unsignedInt(*v, path(key), max) : 0;
-  }
-
-  const json* array(std::string_view key, std::size_t maxItems) {
-    const json* v = find(key);
-    if (!v) return nullptr;
-    if (!v->is_array()) {
-      fail(path(key), "not an array");
-      return nullptr;
-    }
-    if (v->size() > maxItems) {
-      fail(path(key), "more than " + std::to_string(maxItems) + " entries");
-      return nullptr;
-    }
-    return v;
-  }
-
-  std::string checkString(const json& v, const std::string& where) {
-    if (!v.is_string()) {
-      fail(where, "not a string");
-      return {};
-    }
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.size() > kMaxFactString) {
-      fail(where, "longer than " + std::to_string(kMaxFactString) + " bytes");
-      return {};
-    }
-    return s;
-  }
-
-  void fail(const std::string& where, std::string_view what) {
-    if (!error_)
-      error_ = makeError(std::string(reason::kFactsMalformed), where + ": " + std::string(what));
-  }
-  void adopt(const std::optional<Error>& e) {
-    if (!error_ && e) error_ = e;
-  }
-
-  // The first error, after checking for unknown keys in File mode.
-  std::optional<Error> finish() {
-    if (!error_ && mode_ == FactsMode::File && j_.is_object()) {
-      for (const auto& [key, value] : j_.items()) {
-        if (std::find(seen_.begin(), seen_.end(), key) == seen_.end()) {
-          // The key is untrusted text: name its position, not its bytes beyond a short prefix.
-          fail(path_, "unknown key \"" + key.substr(0, 32) + "\"");
-          break;
-        }
-      }
-    }
-    return error_;
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  FactsMode mode_;
-  std::vector<std::string> seen_;
-  std::optional<Error> error_;
-};
+ObjectReader factsReader(const json& j, std::string path, FactsMode mode) {
+  return ObjectReader(j, std::move(path),
+                      JsonReadRules{.errorCode = std::string(reason::kFactsMalformed),
+                                    .maxString = kMaxFactString,
+                                    .absentIsError = false,
+                                    .allowUnknownKeys = mode != FactsMode::File});
+}
 
 std::string indexed(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
+  return jsonIndexPath(path, i);
 }
 
 std::optional<Error> readIdentity(const json& j, const std::string& path, FactsMode mode,
                                   IdentityFacts& out) {
-  ObjectReader r(j, path, mode);
+  ObjectReader r = factsReader(j, path, mode);
   out.serial = r.string("serial");
   out.smbiosUuid = r.string("smbios_uuid");
   out.model = r.string("model");
@@ -184,7 +74,7 @@ std::optional<Error> readIdentity(const json& j, const std::string& path, FactsM
 
 std::optional<Error> readFirmware(const json& j, const std::string& path, FactsMode mode,
                                   FirmwareFacts& out) {
-  ObjectReader r(j, path, mode);
+  ObjectReader r = factsReader(j, path, mode);
   out.biosVendor = r.string("bios_vendor");
   out.biosVersion = r.string("bios_version");
   out.meFirmwareVersion = r.string("me_firmware_version");
@@ -194,7 +84,7 @@ std::optional<Error> readFirmware(const json& j, const std::string& path, FactsM
   out.tpmVersion = r.string("tpm_version");
   if (const json* attrs = r.array("firmware_attributes", kMaxFirmwareAttributes)) {
     for (std::size_t i = 0; i < attrs->size(); ++i) {
-      ObjectReader a((*attrs)[i], indexed(r.path("firmware_attributes"), i), mode);
+      ObjectReader a = factsReader((*attrs)[i], indexed(r.path("firmware_attributes"), i), mode);
       std::string name = a.string("name");
       std::string value = a.string("value");
       r.adopt(a.finish());
@@ -206,7 +96,7 @@ std::optional<Error> readFirmware(const json& j, const std::string& path, FactsM
 
 std::optional<Error> readHash(const json& j, const std::string& path, FactsMode mode,
                               AmtHashEntry& out) {
-  ObjectReader r(j, path, mode);
+  ObjectReader r = factsReader(j, path, mode);
   out.name = r.string("name");
   out.algorithm = r.enumerated("algorithm", kHashAlgorithms);
   out.hash = r.string("hash");
@@ -225,7 +115,7 @@ std::optional<Error> readHash(const json& j, const std::string& path, FactsMode 
 
 std::optional<Error> readAmt(const json& j, const std::string& path, FactsMode mode,
                              AmtFacts& out) {
-  ObjectReader r(j, path, mode);
+  ObjectReader r = factsReader(j, path, mode);
   // An AMT group without a readable access value is not a report of anything.
   std::string access = r.string("access");
   auto it = std::find_if(kAccessNames.begin(), kAccessNames.end(),
@@ -252,7 +142,7 @@ std::optional<Error> readAmt(const json& j, const std::string& path, FactsMode m
   }
   out.remoteConfigurationEnabled = r.optionalBool("remote_configuration_enabled");
   out.configServerAddress = r.string("config_server_address");
-  out.configServerPort = static_cast<std::uint16_t>(r.unsignedInt("config_server_port", 65535));
+  out.configServerPort = static_cast<std::uint16_t>(r.integer("config_server_port", 0, 65535));
   out.configServerFqdn = r.string("config_server_fqdn");
   out.solEnabled = r.optionalBool("sol_enabled");
   out.iderEnabled = r.optionalBool("ider_enabled");
@@ -265,7 +155,7 @@ std::optional<Error> readAmt(const json& j, const std::string& path, FactsMode m
 
 std::optional<Error> readTpm(const json& j, const std::string& path, FactsMode mode,
                              TpmFacts& out) {
-  ObjectReader r(j, path, mode);
+  ObjectReader r = factsReader(j, path, mode);
   out.present = r.boolean("present");
   out.readiness = r.string("readiness");
   out.hardwareBacked = r.boolean("hardware_backed");
@@ -276,10 +166,10 @@ std::optional<Error> readTpm(const json& j, const std::string& path, FactsMode m
   if (const json* pcrs = r.array("quoted_pcrs", kMaxQuotedPcrs)) {
     for (std::size_t i = 0; i < pcrs->size(); ++i) {
       const std::string where = indexed(r.path("quoted_pcrs"), i);
-      ObjectReader p((*pcrs)[i], where, mode);
+      ObjectReader p = factsReader((*pcrs)[i], where, mode);
       std::uint32_t index = 0;
       if (const json* v = p.find("index")) {
-        index = static_cast<std::uint32_t>(p.unsignedInt(*v, p.path("index"), 23));
+        index = static_cast<std::uint32_t>(p.checkUnsigned(*v, p.path("index"), 23));
       } else {
         p.fail(p.path("index"), "missing");
       }
@@ -367,7 +257,7 @@ json toJson(const DeviceFacts& facts) {
 
 Result<DeviceFacts> deviceFactsFromJson(const json& j, FactsMode mode) {
   DeviceFacts facts;
-  ObjectReader r(j, "facts", mode);
+  ObjectReader r = factsReader(j, "facts", mode);
   if (const json* v = r.find("identity")) {
     r.adopt(readIdentity(*v, r.path("identity"), mode, facts.identity));
   }
@@ -398,13 +288,10 @@ Result<DeviceFacts> parseFactsText(std::string_view text) {
   if (jsonNestingDepth(text, kMaxJsonDepth) > kMaxJsonDepth) {
     return malformed("JSON nesting deeper than " + std::to_string(kMaxJsonDepth));
   }
-  json doc;
-  try {
-    doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    return malformed("not valid JSON");
-  }
-  if (doc.is_discarded()) return malformed("not valid JSON");
+  // "not valid JSON", or a key named twice (a second "tpm" must not override the first).
+  auto parsed = parseJsonRejectingDuplicateKeys(text);
+  if (!parsed) return malformed(parsed.error().message);
+  json doc = std::move(parsed).value();
   if (!doc.is_object()) return malformed("not a JSON object");
   // A whole frame as the agent sends it: exactly {type: "facts", facts: {…}}.
   if (auto type = doc.find("type"); type != doc.end()) {

@@ -61,45 +61,6 @@ Result<std::uint32_t> parseFrameLength(const std::uint8_t (&hdr)[kFrameHeaderByt
   return n;
 }
 
-int jsonNestingDepth(std::string_view text, int limit) {
-  int depth = 0;
-  int deepest = 0;
-  bool inString = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (inString) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        inString = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        inString = true;
-        break;
-      case '{':
-      case '[':
-        if (++depth > deepest) {
-          deepest = depth;
-          if (deepest > limit) return limit + 1;
-        }
-        break;
-      case '}':
-      case ']':
-        // Unbalanced closers only occur in invalid JSON, which the parser rejects.
-        if (depth > 0) --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return deepest;
-}
-
 Result<json> parseFramePayload(std::string_view payload) {
   // The depth scan runs first so no later stage (parser, destructor, dump) ever meets a document
   // deep enough to matter, whatever the library does internally.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
+#include "core/strict_json.hpp"  // jsonNestingDepth
 
 namespace pb {
 
@@ -40,10 +41,7 @@ Result<std::uint32_t> parseFrameLength(const std::uint8_t (&hdr)[kFrameHeaderByt
 // outside [A-Za-z0-9_.-]. Never throws on input.
 Result<nlohmann::json> parseFramePayload(std::string_view payload);
 
-// Depth of the deepest container in `text`, counting brackets outside strings; stops counting
-// (returns limit + 1) as soon as `limit` is exceeded. Exact for valid JSON, which is all that
-// matters: invalid JSON is rejected by the parser anyway.
-int jsonNestingDepth(std::string_view text, int limit);
+// jsonNestingDepth (the depth scan run before parsing) is in core/strict_json.hpp.
 
 // Incremental decoder for byte streams that arrive in arbitrary pieces (USB bulk transfers, the
 // fuzzer). Feed bytes, then pop frames until it reports that it needs more. The first error is

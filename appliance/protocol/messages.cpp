@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/json_reader.hpp"
 #include "core/printable_text.hpp"
 #include "core/reasons.hpp"
 
@@ -19,124 +20,19 @@ Error fieldError(std::string_view path, std::string_view what) {
                    std::string(path) + ": " + std::string(what));
 }
 
-// Reads fields of one JSON object and remembers the first error, so a fromJson reads like the
-// message definition instead of a ladder of early returns.
-class Reader {
- public:
-  Reader(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {}
+// Agent messages through the one untrusted-JSON reader: every field required unless read as
+// optional, strings bounded by kMaxFieldLength, unknown fields ignored (a newer peer may add some).
+using Reader = JsonObjectReader;
 
-  std::string path(std::string_view key) const { return prefix_ + "." + std::string(key); }
+Reader reader(const json& j, std::string prefix) {
+  return Reader(j, std::move(prefix),
+                JsonReadRules{.errorCode = std::string(reason::kMalformedFrame),
+                              .maxString = kMaxFieldLength,
+                              .absentIsError = true,
+                              .allowUnknownKeys = true});
+}
 
-  const json* find(std::string_view key, bool required) {
-    auto it = j_.find(key);
-    if (it == j_.end() || (it->is_null() && !required)) {
-      if (required) fail(path(key), "missing");
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  std::string string(std::string_view key) {
-    const json* v = find(key, true);
-    if (!v) return {};
-    return checkString(*v, path(key));
-  }
-
-  std::optional<std::string> optionalString(std::string_view key) {
-    const json* v = find(key, false);
-    if (!v) return std::nullopt;
-    return checkString(*v, path(key));
-  }
-
-  bool boolean(std::string_view key) {
-    const json* v = find(key, true);
-    if (!v) return false;
-    if (!v->is_boolean()) {
-      fail(path(key), "not a boolean");
-      return false;
-    }
-    return v->get<bool>();
-  }
-
-  int integer(const json& v, const std::string& where) {
-    if (!v.is_number_integer()) {
-      fail(where, "not an integer");
-      return 0;
-    }
-    // Both signed and unsigned storage are possible; compare in the type the value has.
-    if (v.is_number_unsigned()) {
-      auto u = v.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-        fail(where, "out of range");
-        return 0;
-      }
-      return static_cast<int>(u);
-    }
-    auto s = v.get<std::int64_t>();
-    if (s < 0 || s > std::numeric_limits<int>::max()) {
-      fail(where, "out of range");
-      return 0;
-    }
-    return static_cast<int>(s);
-  }
-
-  int integer(std::string_view key) {
-    const json* v = find(key, true);
-    if (!v) return 0;
-    return integer(*v, path(key));
-  }
-
-  const json* array(std::string_view key, std::size_t maxItems) {
-    const json* v = find(key, true);
-    if (!v) return nullptr;
-    if (!v->is_array()) {
-      fail(path(key), "not an array");
-      return nullptr;
-    }
-    if (v->size() > maxItems) {
-      fail(path(key), "more than " + std::to_string(maxItems) + " entries");
-      return nullptr;
-    }
-    return v;
-  }
-
-  const json* object(std::string_view key) {
-    const json* v = find(key, true);
-    if (!v) return nullptr;
-    if (!v->is_object()) {
-      fail(path(key), "not an object");
-      return nullptr;
-    }
-    return v;
-  }
-
-  std::string checkString(const json& v, const std::string& where) {
-    if (!v.is_string()) {
-      fail(where, "not a string");
-      return {};
-    }
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.size() > kMaxFieldLength) {
-      fail(where, "longer than " + std::to_string(kMaxFieldLength) + " bytes");
-      return {};
-    }
-    return s;
-  }
-
-  void fail(const std::string& where, std::string_view what) {
-    if (!error_) error_ = fieldError(where, what);
-  }
-  void adopt(const std::optional<Error>& e) {
-    if (!error_ && e) error_ = e;
-  }
-
-  [[nodiscard]] const std::optional<Error>& error() const { return error_; }
-
- private:
-  const json& j_;
-  std::string prefix_;
-  std::optional<Error> error_;
-};
+constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 
 // Checks that `j` is an object of the expected type. The message name doubles as the error prefix.
 std::optional<Error> checkEnvelope(const json& j, std::string_view type) {
@@ -169,7 +65,7 @@ std::string printableClaim(Reader& r, const json& v, const std::string& where) {
 }
 
 std::optional<Error> readIdentity(const json& j, const std::string& prefix, IdentityFacts& out) {
-  Reader r(j, prefix);
+  Reader r = reader(j, prefix);
   auto claim = [&](std::string_view key) {
     const json* v = r.find(key, true);
     return v ? printableClaim(r, *v, r.path(key)) : std::string();
@@ -181,8 +77,7 @@ std::optional<Error> readIdentity(const json& j, const std::string& prefix, Iden
   out.boardSerial = claim("board_serial");
   if (const json* macs = r.array("macs", kMaxMacs)) {
     for (std::size_t i = 0; i < macs->size(); ++i) {
-      out.macs.push_back(
-          printableClaim(r, (*macs)[i], r.path("macs") + "[" + std::to_string(i) + "]"));
+      out.macs.push_back(printableClaim(r, (*macs)[i], jsonIndexPath(r.path("macs"), i)));
     }
   }
   return r.error();
@@ -215,17 +110,17 @@ json Hello::toJson() const {
 Result<Hello> Hello::fromJson(const json& j) {
   if (auto e = checkEnvelope(j, msg::kHello)) return *e;
   Hello h;
-  Reader r(j, "hello");
+  Reader r = reader(j, "hello");
   if (const json* versions = r.array("versions", kMaxVersions)) {
     if (versions->empty()) r.fail(r.path("versions"), "empty");
     for (std::size_t i = 0; i < versions->size(); ++i) {
-      h.versions.push_back(
-          r.integer((*versions)[i], r.path("versions") + "[" + std::to_string(i) + "]"));
+      h.versions.push_back(static_cast<int>(
+          r.checkInteger((*versions)[i], jsonIndexPath(r.path("versions"), i), 0, kMaxInt)));
     }
   }
   if (const json* agent = r.find("agent", true))
     h.agent = printableClaim(r, *agent, r.path("agent"));
-  if (const json* id = r.object("identity"))
+  if (const json* id = r.objectValue("identity"))
     r.adopt(readIdentity(*id, r.path("identity"), h.identity));
   if (const json* resume = r.find("resume_session", false)) {
     h.resumeSession = printableClaim(r, *resume, r.path("resume_session"));
@@ -244,8 +139,8 @@ json Welcome::toJson() const {
 Result<Welcome> Welcome::fromJson(const json& j) {
   if (auto e = checkEnvelope(j, msg::kWelcome)) return *e;
   Welcome w;
-  Reader r(j, "welcome");
-  w.version = r.integer("version");
+  Reader r = reader(j, "welcome");
+  w.version = static_cast<int>(r.integer("version", 0, kMaxInt));
   w.sessionId = r.string("session_id");
   w.benchId = r.string("bench_id");
   if (!r.error() && w.sessionId.empty()) r.fail(r.path("session_id"), "empty");
@@ -267,7 +162,7 @@ json Verdict::toJson() const {
 Result<Verdict> Verdict::fromJson(const json& j) {
   if (auto e = checkEnvelope(j, msg::kVerdict)) return *e;
   Verdict v;
-  Reader r(j, "verdict");
+  Reader r = reader(j, "verdict");
   v.state = r.string("state");
   v.code = r.string("code");
   v.message = r.string("message");
@@ -290,7 +185,7 @@ json ErrorFrame::toJson() const {
 Result<ErrorFrame> ErrorFrame::fromJson(const json& j) {
   if (auto e = checkEnvelope(j, msg::kError)) return *e;
   ErrorFrame f;
-  Reader r(j, "error");
+  Reader r = reader(j, "error");
   f.code = r.string("code");
   f.message = r.string("message");
   if (!r.error() && !isReasonCode(f.code)) r.fail(r.path("code"), "not a PB-xxxx reason code");

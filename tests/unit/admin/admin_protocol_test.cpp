@@ -114,6 +114,40 @@ TEST(AdminProtocol, CommandTableRoles) {
   EXPECT_EQ(findAdminCommand("shutdown"), nullptr);
 }
 
+TEST(AdminCommands, EveryEntryDescribesItsCommandOnce) {
+  for (const auto& c : adminCommands()) {
+    EXPECT_FALSE(c.words.empty()) << c.name;
+    EXPECT_FALSE(c.summary.empty()) << c.name;
+    // Every benchctl option that sets a wire argument names one the command accepts.
+    for (const auto& o : c.options) {
+      if (!o.arg.empty()) {
+        EXPECT_NE(findAdminArg(c, o.arg), nullptr) << c.name << " " << o.name;
+      }
+    }
+  }
+}
+
+TEST(AdminCommands, TypedArgumentsAreCheckedInDeclaredOrder) {
+  const AdminCommandSpec& approve = *findAdminCommand("approve");
+  auto missing = validateAdminArgs(approve, json::object());
+  EXPECT_FALSE(missing.args);
+  EXPECT_EQ(missing.error, "approve: missing argument \"id\"");
+  auto ttl = validateAdminArgs(approve,
+                               json{{"id", "dev-000001"}, {"reason", " ok "}, {"ttl_hours", 721}});
+  EXPECT_EQ(ttl.error, "approve: \"ttl_hours\" must be in 1..720");
+  auto good = validateAdminArgs(approve, json{{"id", "dev-000001"}, {"reason", " ok "}});
+  ASSERT_TRUE(good.args) << good.error;
+  EXPECT_EQ(good.args->text("reason"), "ok");  // trimmed
+  EXPECT_FALSE(good.args->integer("ttl_hours"));
+  auto state = validateAdminArgs(*findAdminCommand("devices"), json{{"state", "happy"}});
+  EXPECT_NE(state.error.find("unknown state \"happy\"; valid states: unseen, "), std::string::npos)
+      << state.error;
+  auto cursor = validateAdminArgs(*findAdminCommand("registry.list"), json{{"after", "x"}});
+  EXPECT_NE(cursor.error.find("cursor"), std::string::npos);
+  auto full = validateAdminArgs(*findAdminCommand("audit.verify"), json{{"full", "yes"}});
+  EXPECT_EQ(full.error, "audit.verify: \"full\" must be true or false");
+}
+
 TEST(AdminProtocol, EncodeRequestIsOneLine) {
   std::string line = encodeAdminRequest("block", json{{"id", "a\nb"}, {"reason", "x"}});
   ASSERT_FALSE(line.empty());

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "admin/admin_commands.hpp"
+
 namespace pb {
 namespace {
 
@@ -181,6 +183,24 @@ TEST(Cli, HelpIsSpecificToTheCommand) {
   EXPECT_NE(global.find("Exit codes"), std::string::npos);
   std::string device = parsed({"device", "--help"}).text;
   EXPECT_NE(device.find("device show ID"), std::string::npos);
+}
+
+TEST(Cli, HelpListsEveryRegisteredAdminCommand) {
+  std::string global = parsed({"--help"}).text;
+  for (const auto& c : adminCommands()) {
+    EXPECT_NE(global.find(std::string(c.summary)), std::string::npos) << c.name;
+    std::vector<std::string> words;
+    std::string w(c.words);
+    for (std::size_t at = 0; at != std::string::npos;) {
+      std::size_t sp = w.find(' ', at);
+      words.push_back(w.substr(at, sp == std::string::npos ? sp : sp - at));
+      at = sp == std::string::npos ? sp : sp + 1;
+    }
+    words.push_back("--help");
+    EXPECT_NE(parsed(words).text.find(std::string(c.details)), std::string::npos) << c.name;
+  }
+  // The offline commands keep their place: reasons is listed before policy show.
+  EXPECT_LT(global.find("  reasons"), global.find("  policy show"));
 }
 
 TEST(Cli, HelpWinsOverIncompleteCommands) {
