@@ -126,7 +126,7 @@ Result<StartKind> classifyState(const StateFiles& f) {
                        "): the inventory and its audit log were lost or replaced. " + kWayOut);
 }
 
-Status checkStoreAtStart(Store& store, StartKind kind) {
+Status checkStoreAtStart(AuditLog& store, StartKind kind) {
   auto head = store.verifyAuditHead();
   if (!head) return head.error().withContext("checking the audit log");
   if (!head->ok) {

@@ -66,7 +66,7 @@ Result<StartKind> classifyState(const StateFiles& files);
 // After the store opened on an Existing state: the audit log must hold records (any earlier start
 // wrote benchd.start), and its newest record must verify (Store::verifyAuditHead: O(1), not the
 // whole chain). Error code "state_inconsistent" naming the record's seq.
-Status checkStoreAtStart(Store& store, StartKind kind);
+Status checkStoreAtStart(AuditLog& store, StartKind kind);
 
 // --reinitialise: moves inventory.db (and -wal, -shm, -journal) and keys/audit.key, keys/token.key
 // into a new <stateDir>/old-<UTC yyyymmddThhmmssZ>[-n]/ (0700), keeping their relative paths, and

@@ -29,14 +29,14 @@ inline constexpr std::string_view kFactsType = "facts";
 
 class ChecksStage final : public Stage {
  public:
-  explicit ChecksStage(Store& store) : store_(store) {}
+  explicit ChecksStage(CheckRunLog& store) : store_(store) {}
 
   [[nodiscard]] std::string_view name() const override { return "checks"; }
   [[nodiscard]] DeviceState successState() const override { return DeviceState::Checked; }
   boost::asio::awaitable<StageOutcome> run(StageContext& ctx) override;
 
  private:
-  Store& store_;
+  CheckRunLog& store_;  // the one role it needs
 };
 
 }  // namespace pb

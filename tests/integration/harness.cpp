@@ -26,17 +26,6 @@ std::string sourceDir() {
   return PB_SOURCE_DIR;
 }
 
-TempDir::TempDir() {
-  std::string tmpl = "/tmp/pb-it.XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 void writeFile(const std::string& path, const std::string& content) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << content;

@@ -16,24 +16,13 @@
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
 
+#include "support/temp_dir.hpp"
+
 namespace pb::test {
 
 // Where the programs under test live (set by CMake: PB_BIN_DIR) and the repo root (PB_SOURCE_DIR).
 std::string binDir();
 std::string sourceDir();
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 void writeFile(const std::string& path, const std::string& content);
 std::string readFile(const std::string& path);

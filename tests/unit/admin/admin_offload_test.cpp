@@ -37,7 +37,7 @@ json call(const std::string& socket, const std::string& cmd, const json& args = 
 }
 
 TEST(AdminOffloadTest, StatusIsAnsweredWhileAuditVerifyRunsOnTheWorker) {
-  test::TempDir dir;
+  test::AdminTempDir dir;
   FixedClock clock(1'780'000'000);
   const std::string db = dir.path() + "/inventory.db";
   auto store = Store::open(db, kKey, clock);

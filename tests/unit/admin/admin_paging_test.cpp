@@ -11,7 +11,7 @@
 
 #include "admin/admin_handler.hpp"
 #include "core/reasons.hpp"
-#include "fake_store.hpp"
+#include "support/fake_store.hpp"
 #include "test_support.hpp"
 
 namespace pb {
@@ -83,7 +83,7 @@ class PagingTest : public ::testing::TestWithParam<std::string> {
     return ids;
   }
 
-  test::TempDir dir_;
+  test::AdminTempDir dir_;
   FixedClock clock_{1'780'000'000};
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreAdminHandler> handler_;

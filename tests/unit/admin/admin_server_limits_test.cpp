@@ -24,7 +24,7 @@ namespace {
 using nlohmann::json;
 using test::FakeHandler;
 using test::RawClient;
-using test::TempDir;
+using test::AdminTempDir;
 
 // Answers whatever role the test set last, and counts the lookups (NSS in production).
 class SwitchableRole : public RoleResolver {
@@ -80,7 +80,7 @@ class AdminLimitsTest : public ::testing::Test {
     return *r;
   }
 
-  TempDir dir_;
+  AdminTempDir dir_;
   boost::asio::io_context io_;
   std::thread thread_;
   FakeHandler handler_;

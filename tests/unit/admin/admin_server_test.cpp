@@ -30,7 +30,7 @@ using nlohmann::json;
 using test::FakeHandler;
 using test::FixedRole;
 using test::RawClient;
-using test::TempDir;
+using test::AdminTempDir;
 
 class AdminServerTest : public ::testing::Test {
  protected:
@@ -70,7 +70,7 @@ class AdminServerTest : public ::testing::Test {
     return *r;
   }
 
-  TempDir dir_;
+  AdminTempDir dir_;
   boost::asio::io_context io_;
   std::thread thread_;
   FakeHandler handler_;
@@ -296,7 +296,7 @@ TEST_F(AdminServerTest, RefusesAnOverlongPath) {
 }
 
 TEST(AdminClientTest, UnreachableSocketNamesThePathAndTheService) {
-  TempDir dir;
+  AdminTempDir dir;
   auto c = AdminClient::connect(dir.path() + "/missing.sock");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, admin_client_error::kUnreachable);

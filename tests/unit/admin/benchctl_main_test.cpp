@@ -84,7 +84,7 @@ class BenchctlMainTest : public ::testing::Test {
   }
   std::string socket() const { return dir_.path() + "/admin.sock"; }
 
-  test::TempDir dir_;
+  test::AdminTempDir dir_;
   boost::asio::io_context io_;
   std::thread thread_;
   test::FakeHandler handler_;

@@ -22,28 +22,14 @@
 
 #include "admin/admin_handler.hpp"
 #include "admin/peer_credentials.hpp"
+#include "support/temp_dir.hpp"
 
 namespace pb::test {
 
-class TempDir {
+// The admin tests' temp dir lets other uids in: the forked "nobody" client must reach the socket.
+class AdminTempDir : public TempDir {
  public:
-  TempDir() {
-    std::string tmpl = "/tmp/pb-admin-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-    // Other uids (the forked "nobody" client) must reach the socket inside.
-    chmod(path_.c_str(), 0755);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  AdminTempDir() : TempDir("pb-admin-test", Access::OthersMayEnter) {}
 };
 
 // Records every call; answers {"ok":true,"result":{"echo": cmd}} unless told otherwise.

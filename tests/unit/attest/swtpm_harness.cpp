@@ -45,17 +45,6 @@ int randomLowPort() {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "pb-attest-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 Swtpm::Swtpm(const std::string& stateDir) {
   // The swtpm TCTI talks to port N and its control channel on N+1. Ports are found free by binding
   // them; if another process takes one before swtpm does, swtpm exits and we try the next pair.

@@ -10,21 +10,11 @@
 #include <sys/types.h>
 
 #include "core/bytes.hpp"
+#include "support/temp_dir.hpp"
 
 namespace pb::attest::testing {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = pb::test::TempDir;
 
 class Swtpm {
  public:

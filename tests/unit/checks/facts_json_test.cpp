@@ -8,6 +8,7 @@
 
 #include "core/reasons.hpp"
 #include "protocol/device_facts_json.hpp"
+#include "support/temp_dir.hpp"
 #include "test_facts.hpp"
 
 namespace pb {
@@ -15,23 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "facts-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  [[nodiscard]] std::string file(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << content;
-    return p;
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
+using test::TempDir;
 
- private:
-  std::string path_;
-};
 
 std::string errorOf(const json& j, FactsMode mode = FactsMode::Wire) {
   auto r = deviceFactsFromJson(j, mode);

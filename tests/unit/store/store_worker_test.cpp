@@ -20,7 +20,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include "fake_store.hpp"
+#include "support/fake_store.hpp"
 
 namespace pb {
 namespace {

@@ -10,28 +10,10 @@
 #include <gtest/gtest.h>
 
 #include "sim/swtpm_device.hpp"
+#include "support/temp_dir.hpp"
 #include "tpm/tpm_device.hpp"
 
 namespace pb::test {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pb-tpm-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class SwtpmTest : public ::testing::Test {
  protected:

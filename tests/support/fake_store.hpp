@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // An in-memory Store for handler tests that need to inject failures the real database cannot be
-// made to produce on demand. Semantics follow store.hpp closely enough for the admin commands.
+// made to produce on demand. Semantics follow store.hpp closely enough for the admin commands; it
+// implements every role (no role has default bodies) and checks steps against the same transition
+// table as the SQLite store.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 
 #include "core/bytes.hpp"
 #include "store/store.hpp"
+#include "store/transition_table.hpp"
 
 namespace pb::test {
 
@@ -24,6 +27,12 @@ class FakeStore : public Store {
   int schemaVersion() const override { return 1; }
   void setPolicyHash(std::string hash) override { policyHash_ = std::move(hash); }
 
+  // The sliced import is the SQLite store's (registry_import_plan_test covers it); the fake
+  // refuses.
+  Result<ImportChunkResult> applyImportChunk(const ImportPlan&, std::size_t, std::size_t,
+                                             const std::string&, const std::string&) override {
+    return makeError("store", "applyImportChunk is not supported by the fake store");
+  }
   Result<ImportSummary> importRegistry(const std::vector<RegistryRow>& rows,
                                        const std::string& actor,
                                        const std::string& sourceName) override {
@@ -94,6 +103,31 @@ class FakeStore : public Store {
     }
     return out;
   }
+  Result<std::vector<DeviceRecord>> listDevicesPage(std::optional<DeviceState> state,
+                                                    bool unseenOnly, const std::string& afterId,
+                                                    int limit) override {
+    auto all = listDevices(state);
+    if (!all) return all.error();
+    std::sort(all->begin(), all->end(),
+              [](const DeviceRecord& a, const DeviceRecord& b) { return a.id < b.id; });
+    std::vector<DeviceRecord> page;
+    for (auto& d : *all) {
+      if (limit > 0 && static_cast<int>(page.size()) >= limit) break;
+      if (d.id <= afterId || (unseenOnly && d.state.has_value())) continue;
+      page.push_back(std::move(d));
+    }
+    return page;
+  }
+  Result<DeviceCounts> deviceCounts() override {
+    if (failWith) return *failWith;
+    DeviceCounts counts;
+    for (const auto& d : devices_) {
+      ++counts.byState[d.state ? std::string(toString(*d.state)) : std::string("unseen")];
+      ++counts.total;
+      if (d.blocked) ++counts.blocked;
+    }
+    return counts;
+  }
 
   Result<SessionRecord> createSession(SessionRecord init, const std::string& actor) override {
     if (failWith) return *failWith;
@@ -114,6 +148,7 @@ class FakeStore : public Store {
     std::string before;
     for (auto& s : sessions_) {
       if (s.id != t.sessionId) continue;
+      if (!transitionAllowed(s.state, t.to)) return makeError("PB-9504", "illegal transition");
       before = std::string(toString(s.state));
       s.state = t.to;
       s.reasonCode = t.reasonCode;
@@ -156,6 +191,11 @@ class FakeStore : public Store {
     return out;
   }
   Result<int> failOpenSessions(const std::string&) override { return 0; }
+  Result<std::int64_t> openSessionCount() override {
+    if (failWith) return *failWith;
+    return static_cast<std::int64_t>(
+        std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s.open; }));
+  }
 
   Status setBlocked(const std::string& deviceId, bool blocked, const std::string& actor,
                     const std::string& reason) override {
@@ -233,6 +273,40 @@ class FakeStore : public Store {
     r.headHash = "00";
     return r;
   }
+  // No verified head: an incremental verification is a full one.
+  Result<AuditVerifyReport> verifyAuditIncremental() override { return verifyAudit(); }
+  Status recordVerifiedHead(std::int64_t, const std::string&) override {
+    if (failWith) return *failWith;
+    return {};
+  }
+
+  Status recordCheckRun(const CheckRun& run, const std::string& actor) override {
+    if (failWith) return *failWith;
+    for (const auto& r : checkRuns_) {
+      if (r.sessionId == run.sessionId) return makeError("PB-9504", "already has check results");
+    }
+    CheckRun stored = run;
+    stored.recordedAt = clock_.nowUnix();
+    checkRuns_.push_back(stored);
+    audit(actor, "checks.recorded", run.deviceId, run.sessionId, "", "", {});
+    return {};
+  }
+  Result<std::optional<CheckRun>> checkRunForSession(const std::string& sessionId) override {
+    if (failWith) return *failWith;
+    for (const auto& r : checkRuns_) {
+      if (r.sessionId == sessionId) return std::optional<CheckRun>(r);
+    }
+    return std::optional<CheckRun>();
+  }
+  Result<std::optional<CheckRun>> latestCheckRunForDevice(const std::string& deviceId) override {
+    if (failWith) return *failWith;
+    for (auto it = checkRuns_.rbegin(); it != checkRuns_.rend(); ++it) {
+      if (it->deviceId == deviceId) return std::optional<CheckRun>(*it);
+    }
+    return std::optional<CheckRun>();
+  }
+
+  void interrupt() override {}
 
  private:
   static bool sameRegistration(const RegistryRow& a, const RegistryRow& b) {
@@ -268,6 +342,7 @@ class FakeStore : public Store {
   std::vector<SessionRecord> sessions_;
   std::vector<Approval> approvals_;
   std::vector<AuditRecord> audit_;
+  std::vector<CheckRun> checkRuns_;
 };
 
 }  // namespace pb::test
