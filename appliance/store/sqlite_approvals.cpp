@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // SqliteStore, role ApprovalBook: granting approvals, and consuming one inside a session step.
+#include "admission/identity.hpp"
 #include "core/reasons.hpp"
-#include "registry/registry_import.hpp"
+#include "registry/registry_row.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace pb {

@@ -3,8 +3,9 @@
 #include <map>
 #include <set>
 
+#include "admission/identity.hpp"
 #include "core/reasons.hpp"
-#include "registry/registry_import.hpp"
+#include "registry/registry_row.hpp"
 #include "store/registry_import_plan.hpp"
 #include "store/sqlite_store.hpp"
 

@@ -3,8 +3,9 @@
 // table and the identity rule (store.hpp, session_ledger.hpp) inside one transaction.
 #include <cctype>
 
+#include "admission/identity.hpp"
 #include "core/reasons.hpp"
-#include "registry/registry_import.hpp"
+#include "registry/registry_row.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/transition_table.hpp"
 
