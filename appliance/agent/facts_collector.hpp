@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "mei/amt_transport.hpp"
 #include "facts/device_facts.hpp"
+#include "mei/amt_transport.hpp"
 
 namespace pb {
 

@@ -14,8 +14,8 @@
 #include "attest/ek_cert.hpp"
 #include "attest/quote.hpp"
 #include "core/clock.hpp"
-#include "policy/check_result.hpp"
 #include "facts/device_facts.hpp"
+#include "policy/check_result.hpp"
 #include "policy/policy.hpp"
 
 namespace pb::attest {

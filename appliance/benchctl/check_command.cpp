@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "benchctl/render.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/policy.hpp"
+#include "protocol/device_facts_json.hpp"
 
 namespace pb {
 

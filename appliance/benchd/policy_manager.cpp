@@ -7,8 +7,8 @@
 #include "admission/admission.hpp"
 #include "core/files.hpp"
 #include "core/reasons.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/device_facts_json.hpp"
 
 namespace pb {
 

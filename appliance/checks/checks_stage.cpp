@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/reasons.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "protocol/messages.hpp"
 #include "session/policy_snapshot.hpp"
 

@@ -21,8 +21,8 @@
 #include "core/clock.hpp"
 #include "core/device_state.hpp"
 #include "core/log.hpp"
-#include "net/frame_transport.hpp"
 #include "facts/identity_facts.hpp"
+#include "net/frame_transport.hpp"
 #include "store/store.hpp"
 
 namespace pb {

@@ -10,8 +10,8 @@
 #include <benchmark/benchmark.h>
 
 #include "core/clock.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/device_facts_json.hpp"
 
 namespace {
 

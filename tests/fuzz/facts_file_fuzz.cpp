@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "core/clock.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/device_facts_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "policy/check_result.hpp"
 #include "facts/device_facts.hpp"
+#include "policy/check_result.hpp"
 #include "policy/policy.hpp"
 
 namespace pb {

@@ -8,8 +8,8 @@
 
 #include "core/reasons.hpp"
 #include "core/text.hpp"
-#include "policy/check_result.hpp"
 #include "facts/device_facts.hpp"
+#include "policy/check_result.hpp"
 #include "policy/policy.hpp"
 
 namespace pb::checks {

@@ -22,9 +22,9 @@ namespace pb {
 namespace {
 
 using nlohmann::json;
+using test::AdminTempDir;
 using test::FakeHandler;
 using test::RawClient;
-using test::AdminTempDir;
 
 // Answers whatever role the test set last, and counts the lookups (NSS in production).
 class SwitchableRole : public RoleResolver {

@@ -27,10 +27,10 @@ namespace pb {
 namespace {
 
 using nlohmann::json;
+using test::AdminTempDir;
 using test::FakeHandler;
 using test::FixedRole;
 using test::RawClient;
-using test::AdminTempDir;
 
 class AdminServerTest : public ::testing::Test {
  protected:

@@ -18,7 +18,6 @@ using nlohmann::json;
 
 using test::TempDir;
 
-
 std::string errorOf(const json& j, FactsMode mode = FactsMode::Wire) {
   auto r = deviceFactsFromJson(j, mode);
   EXPECT_FALSE(r.ok());

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 
 #include "core/reasons.hpp"
-#include "protocol/device_facts_json.hpp"
 #include "policy/evaluate.hpp"
+#include "protocol/device_facts_json.hpp"
 #include "protocol/messages.hpp"
 #include "session/policy_snapshot.hpp"
 #include "session/session_manager.hpp"
